@@ -1,0 +1,178 @@
+//! The raw-id rules (SPEC 1.2 and 1.3), all in one place.
+//!
+//! A raw id is the service's single-string form of an identifier, e.g.
+//! `8:acs:<resource>_<user>` for a communication user or `4:+14255550123`
+//! for a phone number. Formatting an identifier from its fields and parsing a
+//! raw id back both use the prefixes below.
+
+use super::{
+    CommunicationCloudEnvironment, CommunicationIdentifier, CommunicationUserIdentifier,
+    MicrosoftTeamsAppIdentifier, MicrosoftTeamsUserIdentifier, PhoneNumberIdentifier,
+    TeamsExtensionUserIdentifier, UnknownIdentifier,
+};
+
+/// Phone numbers: `4:` + number.
+pub(crate) const PHONE_NUMBER_PREFIX: &str = "4:";
+/// The rest of a phone number's raw id that marks an anonymous caller.
+pub(crate) const ANONYMOUS_PHONE_NUMBER: &str = "anonymous";
+/// Anonymous Teams users (visitors), whatever their cloud.
+pub(crate) const TEAMS_VISITOR_PREFIX: &str = "8:teamsvisitor:";
+const TEAMS_USER_PUBLIC_PREFIX: &str = "8:orgid:";
+const TEAMS_USER_DOD_PREFIX: &str = "8:dod:";
+const TEAMS_USER_GCCH_PREFIX: &str = "8:gcch:";
+const TEAMS_APP_PUBLIC_PREFIX: &str = "28:orgid:";
+const TEAMS_APP_DOD_PREFIX: &str = "28:dod:";
+const TEAMS_APP_GCCH_PREFIX: &str = "28:gcch:";
+const ACS_USER_PUBLIC_PREFIX: &str = "8:acs:";
+const ACS_USER_DOD_PREFIX: &str = "8:dod-acs:";
+const ACS_USER_GCCH_PREFIX: &str = "8:gcch-acs:";
+const SPOOL_USER_PREFIX: &str = "8:spool:";
+
+/// The prefix of a (non-anonymous) Teams user's raw id in `cloud`.
+pub(crate) const fn teams_user_prefix(cloud: CommunicationCloudEnvironment) -> &'static str {
+    match cloud {
+        CommunicationCloudEnvironment::Public => TEAMS_USER_PUBLIC_PREFIX,
+        CommunicationCloudEnvironment::Dod => TEAMS_USER_DOD_PREFIX,
+        CommunicationCloudEnvironment::Gcch => TEAMS_USER_GCCH_PREFIX,
+    }
+}
+
+/// The prefix of a Teams app's raw id in `cloud`.
+pub(crate) const fn teams_app_prefix(cloud: CommunicationCloudEnvironment) -> &'static str {
+    match cloud {
+        CommunicationCloudEnvironment::Public => TEAMS_APP_PUBLIC_PREFIX,
+        CommunicationCloudEnvironment::Dod => TEAMS_APP_DOD_PREFIX,
+        CommunicationCloudEnvironment::Gcch => TEAMS_APP_GCCH_PREFIX,
+    }
+}
+
+/// The prefix of an ACS user's (and a Teams extension user's) raw id in `cloud`.
+pub(crate) const fn acs_user_prefix(cloud: CommunicationCloudEnvironment) -> &'static str {
+    match cloud {
+        CommunicationCloudEnvironment::Public => ACS_USER_PUBLIC_PREFIX,
+        CommunicationCloudEnvironment::Dod => ACS_USER_DOD_PREFIX,
+        CommunicationCloudEnvironment::Gcch => ACS_USER_GCCH_PREFIX,
+    }
+}
+
+/// Where a phone number's asserted id starts, if it has one: after the last
+/// `_`, when that `_` is not the number's last character and the number is
+/// not `anonymous`.
+pub(crate) fn asserted_id_start(number: &str) -> Option<usize> {
+    if number == ANONYMOUS_PHONE_NUMBER {
+        return None;
+    }
+    let underscore = number.rfind('_')?;
+    (underscore + 1 < number.len()).then_some(underscore + 1)
+}
+
+/// Splits a Teams extension user's suffix `{resource}_{tenant}_{user}`;
+/// `None` unless it has exactly three `_`-separated parts.
+fn split_extension_suffix(suffix: &str) -> Option<(usize, usize)> {
+    let first = suffix.find('_')?;
+    let second = first + 1 + suffix[first + 1..].find('_')?;
+    if suffix[second + 1..].contains('_') {
+        return None;
+    }
+    Some((first, second))
+}
+
+/// What a three-segment raw id's prefix (`seg0:seg1:`) means.
+enum Prefix {
+    TeamsVisitor,
+    TeamsUser(CommunicationCloudEnvironment),
+    TeamsApp(CommunicationCloudEnvironment),
+    AcsUser(CommunicationCloudEnvironment),
+    Spool,
+}
+
+fn classify(prefix: &str) -> Option<Prefix> {
+    use CommunicationCloudEnvironment::{Dod, Gcch, Public};
+    Some(match prefix {
+        TEAMS_VISITOR_PREFIX => Prefix::TeamsVisitor,
+        TEAMS_USER_PUBLIC_PREFIX => Prefix::TeamsUser(Public),
+        TEAMS_USER_DOD_PREFIX => Prefix::TeamsUser(Dod),
+        TEAMS_USER_GCCH_PREFIX => Prefix::TeamsUser(Gcch),
+        ACS_USER_PUBLIC_PREFIX => Prefix::AcsUser(Public),
+        ACS_USER_DOD_PREFIX => Prefix::AcsUser(Dod),
+        ACS_USER_GCCH_PREFIX => Prefix::AcsUser(Gcch),
+        SPOOL_USER_PREFIX => Prefix::Spool,
+        TEAMS_APP_PUBLIC_PREFIX => Prefix::TeamsApp(Public),
+        TEAMS_APP_DOD_PREFIX => Prefix::TeamsApp(Dod),
+        TEAMS_APP_GCCH_PREFIX => Prefix::TeamsApp(Gcch),
+        _ => return None,
+    })
+}
+
+/// Parses a raw id (SPEC 1.3). Total: every string gives an identifier whose
+/// raw id is that string.
+pub(crate) fn parse(raw_id: &str) -> CommunicationIdentifier {
+    if let Some(number) = raw_id.strip_prefix(PHONE_NUMBER_PREFIX) {
+        return PhoneNumberIdentifier::parsed(raw_id, number).into();
+    }
+    // Exactly three `:`-separated segments, or it is unknown.
+    let Some(first) = raw_id.find(':') else {
+        return UnknownIdentifier::new(raw_id).into();
+    };
+    let Some(second) = raw_id[first + 1..].find(':').map(|i| first + 1 + i) else {
+        return UnknownIdentifier::new(raw_id).into();
+    };
+    let suffix_start = second + 1;
+    let suffix = &raw_id[suffix_start..];
+    if suffix.contains(':') {
+        return UnknownIdentifier::new(raw_id).into();
+    }
+    match classify(&raw_id[..suffix_start]) {
+        Some(Prefix::TeamsVisitor) => MicrosoftTeamsUserIdentifier::parsed(
+            raw_id,
+            suffix_start,
+            true,
+            CommunicationCloudEnvironment::Public,
+        )
+        .into(),
+        Some(Prefix::TeamsUser(cloud)) => {
+            MicrosoftTeamsUserIdentifier::parsed(raw_id, suffix_start, false, cloud).into()
+        }
+        Some(Prefix::TeamsApp(cloud)) => {
+            MicrosoftTeamsAppIdentifier::parsed(raw_id, suffix_start, cloud).into()
+        }
+        Some(Prefix::AcsUser(cloud)) => match split_extension_suffix(suffix) {
+            Some((first, second)) => TeamsExtensionUserIdentifier::parsed(
+                raw_id,
+                suffix_start,
+                first,
+                second,
+                cloud,
+            )
+            .into(),
+            None => CommunicationUserIdentifier::new(raw_id).into(),
+        },
+        Some(Prefix::Spool) => CommunicationUserIdentifier::new(raw_id).into(),
+        None => UnknownIdentifier::new(raw_id).into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asserted_id_rules() {
+        assert_eq!(asserted_id_start("+1_2"), Some(3));
+        assert_eq!(asserted_id_start("+1_2_3"), Some(5));
+        assert_eq!(asserted_id_start("+1_"), None);
+        assert_eq!(asserted_id_start("+12"), None);
+        assert_eq!(asserted_id_start("anonymous"), None);
+        assert_eq!(asserted_id_start("_"), None);
+        assert_eq!(asserted_id_start("_x"), Some(1));
+    }
+
+    #[test]
+    fn extension_suffix_needs_exactly_three_parts() {
+        assert_eq!(split_extension_suffix("a_b_c"), Some((1, 3)));
+        assert_eq!(split_extension_suffix("__"), Some((0, 1)));
+        assert_eq!(split_extension_suffix("a_b"), None);
+        assert_eq!(split_extension_suffix("a_b_c_d"), None);
+        assert_eq!(split_extension_suffix(""), None);
+    }
+}
