@@ -12,20 +12,30 @@ use std::collections::HashSet;
 /// heavy in `:` and `_`.
 fn raw_id_like() -> impl Strategy<Value = String> {
     let prefix = prop::sample::select(vec![
-        "", "4:", "8:", "28:", "8:acs:", "8:dod-acs:", "8:gcch-acs:", "8:spool:", "8:orgid:",
-        "8:dod:", "8:gcch:", "8:teamsvisitor:", "28:orgid:", "28:dod:", "28:gcch:", "8:ACS:",
-        "4:anonymous", "48:",
+        "",
+        "4:",
+        "8:",
+        "28:",
+        "8:acs:",
+        "8:dod-acs:",
+        "8:gcch-acs:",
+        "8:spool:",
+        "8:orgid:",
+        "8:dod:",
+        "8:gcch:",
+        "8:teamsvisitor:",
+        "28:orgid:",
+        "28:dod:",
+        "28:gcch:",
+        "8:ACS:",
+        "4:anonymous",
+        "48:",
     ]);
     (prefix, "[a-c0-9:_+. é-]{0,16}").prop_map(|(p, rest)| format!("{p}{rest}"))
 }
 
 fn any_raw_id() -> impl Strategy<Value = String> {
-    prop_oneof![
-        raw_id_like(),
-        any::<String>(),
-        "[:_]{0,8}",
-        "\\PC{0,24}",
-    ]
+    prop_oneof![raw_id_like(), any::<String>(), "[:_]{0,8}", "\\PC{0,24}",]
 }
 
 fn cloud() -> impl Strategy<Value = CommunicationCloudEnvironment> {
@@ -164,7 +174,10 @@ fn identifiers_are_map_keys_looked_up_by_raw_id() {
         1,
     );
     assert_eq!(map.get("8:dod:abc"), Some(&1));
-    assert_eq!(map.get(&CommunicationIdentifier::from_raw_id("8:dod:abc")), Some(&1));
+    assert_eq!(
+        map.get(&CommunicationIdentifier::from_raw_id("8:dod:abc")),
+        Some(&1)
+    );
     assert_eq!(map.get("8:orgid:abc"), None);
 }
 
@@ -188,7 +201,10 @@ fn wrong_json_types_are_errors_not_panics() {
         r#"null"#,
         r#""8:acs:x""#,
     ] {
-        assert!(serde_json::from_str::<CommunicationIdentifier>(json).is_err(), "{json}");
+        assert!(
+            serde_json::from_str::<CommunicationIdentifier>(json).is_err(),
+            "{json}"
+        );
     }
     // Nulls are absent properties.
     let id: CommunicationIdentifier =

@@ -43,7 +43,10 @@ fn cloud(v: &Value) -> CommunicationCloudEnvironment {
 /// Builds an identifier from a vector's field description, either the
 /// `kind`-tagged form of raw_ids.json or the JS shapes of serializer.json.
 fn build(v: &Value) -> CommunicationIdentifier {
-    let anon = v.get("isAnonymous").and_then(Value::as_bool).unwrap_or(false);
+    let anon = v
+        .get("isAnonymous")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let id: CommunicationIdentifier = match s(v, "kind") {
         Some("communicationUser") => CommunicationUserIdentifier::new(s(v, "id").unwrap()).into(),
         Some("microsoftTeamsUser") => {
@@ -90,7 +93,9 @@ fn build(v: &Value) -> CommunicationIdentifier {
         (Some(raw), CommunicationIdentifier::MicrosoftTeamsUser(i)) => i.with_raw_id(raw).into(),
         (Some(raw), CommunicationIdentifier::MicrosoftTeamsApp(i)) => i.with_raw_id(raw).into(),
         (Some(raw), CommunicationIdentifier::TeamsExtensionUser(i)) => i.with_raw_id(raw).into(),
-        (Some(raw), id) => panic!("vector gives rawId {raw} to {id:?}, which has no explicit raw id"),
+        (Some(raw), id) => {
+            panic!("vector gives rawId {raw} to {id:?}, which has no explicit raw id")
+        }
     }
 }
 
@@ -114,11 +119,23 @@ fn assert_fields(id: &CommunicationIdentifier, expected: &Value, context: &str) 
         CommunicationIdentifier::Unknown(i) => assert_eq!(i.id(), field(&["id"]), "{context}"),
         CommunicationIdentifier::PhoneNumber(i) => {
             assert_eq!(i.phone_number(), field(&["phoneNumber"]), "{context}");
-            assert_eq!(i.is_anonymous(), anon.unwrap_or(false), "{context}: isAnonymous");
-            assert_eq!(i.asserted_id(), s(expected, "assertedId"), "{context}: assertedId");
+            assert_eq!(
+                i.is_anonymous(),
+                anon.unwrap_or(false),
+                "{context}: isAnonymous"
+            );
+            assert_eq!(
+                i.asserted_id(),
+                s(expected, "assertedId"),
+                "{context}: assertedId"
+            );
         }
         CommunicationIdentifier::MicrosoftTeamsUser(i) => {
-            assert_eq!(i.user_id(), field(&["userId", "microsoftTeamsUserId"]), "{context}");
+            assert_eq!(
+                i.user_id(),
+                field(&["userId", "microsoftTeamsUserId"]),
+                "{context}"
+            );
             assert_eq!(i.is_anonymous(), anon.unwrap(), "{context}: isAnonymous");
             assert_eq!(i.cloud(), cloud(expected), "{context}: cloud");
         }
@@ -206,7 +223,12 @@ fn serialize_cases() {
         let expected = &case["expected"]["ok"];
         assert!(expected.is_object(), "serialize case without ok: {case}");
         let model = CommunicationIdentifierModel::from(&id);
-        assert_eq!(&serde_json::to_value(&model).unwrap(), expected, "{}", case["identifier"]);
+        assert_eq!(
+            &serde_json::to_value(&model).unwrap(),
+            expected,
+            "{}",
+            case["identifier"]
+        );
         assert_eq!(&serde_json::to_value(&id).unwrap(), expected);
         // And back.
         let back = CommunicationIdentifier::try_from(model).unwrap();

@@ -1,9 +1,8 @@
 //! The identifier enum and its kinds.
 
 use super::{
-    raw_id, CommunicationUserIdentifier, MicrosoftTeamsAppIdentifier,
-    MicrosoftTeamsUserIdentifier, PhoneNumberIdentifier, TeamsExtensionUserIdentifier,
-    UnknownIdentifier,
+    raw_id, CommunicationUserIdentifier, MicrosoftTeamsAppIdentifier, MicrosoftTeamsUserIdentifier,
+    PhoneNumberIdentifier, TeamsExtensionUserIdentifier, UnknownIdentifier,
 };
 use std::{convert::Infallible, fmt, hash::Hash, str::FromStr};
 

@@ -198,18 +198,23 @@ impl TryFrom<&CommunicationIdentifierModel> for CommunicationIdentifier {
 
     /// Converts a wire model to an identifier (SPEC 1.5).
     fn try_from(model: &CommunicationIdentifierModel) -> Result<Self, Error> {
-        let present: Vec<&str> = [
+        let nested = [
             (model.communication_user.is_some(), COMMUNICATION_USER),
             (model.microsoft_teams_user.is_some(), MICROSOFT_TEAMS_USER),
             (model.microsoft_teams_app.is_some(), MICROSOFT_TEAMS_APP),
             (model.phone_number.is_some(), PHONE_NUMBER),
             (model.teams_extension_user.is_some(), TEAMS_EXTENSION_USER),
-        ]
-        .into_iter()
-        .filter_map(|(is_present, name)| is_present.then_some(name))
-        .collect();
-        if present.len() > 1 {
-            let names: Vec<String> = present.iter().map(|n| format!("\"{n}\"")).collect();
+        ];
+        let mut present = nested
+            .iter()
+            .filter_map(|&(is_present, name)| is_present.then_some(name));
+        let first_present = present.next();
+        if present.next().is_some() {
+            let names: Vec<String> = nested
+                .iter()
+                .filter(|(is_present, _)| *is_present)
+                .map(|(_, name)| format!("\"{name}\""))
+                .collect();
             return Err(Error::with_message(
                 ErrorKind::DataConversion,
                 format!(
@@ -218,11 +223,7 @@ impl TryFrom<&CommunicationIdentifierModel> for CommunicationIdentifier {
                 ),
             ));
         }
-        let kind = model
-            .kind
-            .as_deref()
-            .or_else(|| present.first().copied())
-            .unwrap_or(UNKNOWN);
+        let kind = model.kind.as_deref().or(first_present).unwrap_or(UNKNOWN);
         let raw_id = model.raw_id.as_deref();
 
         match kind {
@@ -236,12 +237,12 @@ impl TryFrom<&CommunicationIdentifierModel> for CommunicationIdentifier {
                 if let Some(phone) = &model.phone_number {
                     let value = required(phone.value.as_deref(), "value", kind)?;
                     let raw_id = required(raw_id, "rawId", kind)?;
-                    return Ok(PhoneNumberIdentifier::from_parts(
+                    return Ok(PhoneNumberIdentifier::build(
                         value,
                         phone.is_anonymous.unwrap_or(false),
                         phone.asserted_id.as_deref(),
+                        Some(raw_id),
                     )
-                    .with_raw_id(raw_id)
                     .into());
                 }
             }
@@ -251,11 +252,13 @@ impl TryFrom<&CommunicationIdentifierModel> for CommunicationIdentifier {
                     let is_anonymous = required(user.is_anonymous, "isAnonymous", kind)?;
                     let cloud = required(user.cloud, "cloud", kind)?;
                     let raw_id = required(raw_id, "rawId", kind)?;
-                    return Ok(
-                        MicrosoftTeamsUserIdentifier::new(user_id, cloud, is_anonymous)
-                            .with_raw_id(raw_id)
-                            .into(),
-                    );
+                    return Ok(MicrosoftTeamsUserIdentifier::build(
+                        user_id,
+                        cloud,
+                        is_anonymous,
+                        Some(raw_id),
+                    )
+                    .into());
                 }
             }
             MICROSOFT_TEAMS_APP => {
@@ -263,9 +266,9 @@ impl TryFrom<&CommunicationIdentifierModel> for CommunicationIdentifier {
                     let app_id = required(app.app_id.as_deref(), "appId", kind)?;
                     let cloud = required(app.cloud, "cloud", kind)?;
                     let raw_id = required(raw_id, "rawId", kind)?;
-                    return Ok(MicrosoftTeamsAppIdentifier::new(app_id, cloud)
-                        .with_raw_id(raw_id)
-                        .into());
+                    return Ok(
+                        MicrosoftTeamsAppIdentifier::build(app_id, cloud, Some(raw_id)).into(),
+                    );
                 }
             }
             TEAMS_EXTENSION_USER => {
@@ -275,13 +278,13 @@ impl TryFrom<&CommunicationIdentifierModel> for CommunicationIdentifier {
                     let resource_id = required(user.resource_id.as_deref(), "resourceId", kind)?;
                     let cloud = required(user.cloud, "cloud", kind)?;
                     let raw_id = required(raw_id, "rawId", kind)?;
-                    return Ok(TeamsExtensionUserIdentifier::new(
+                    return Ok(TeamsExtensionUserIdentifier::build(
                         user_id,
                         tenant_id,
                         resource_id,
                         cloud,
+                        Some(raw_id),
                     )
-                    .with_raw_id(raw_id)
                     .into());
                 }
             }

@@ -47,13 +47,34 @@ impl PhoneNumberIdentifier {
         is_anonymous: bool,
         asserted_id: Option<&str>,
     ) -> Self {
-        let number = phone_number.as_ref();
+        Self::build(phone_number.as_ref(), is_anonymous, asserted_id, None)
+    }
+
+    /// Lays out the fields after `raw_id`, or after the derived `4:{number}`.
+    pub(crate) fn build(
+        number: &str,
+        is_anonymous: bool,
+        asserted_id: Option<&str>,
+        raw_id: Option<&str>,
+    ) -> Self {
         let mut b = IdTextBuilder::with_capacity(
-            PHONE_NUMBER_PREFIX.len() + number.len() + asserted_id.map_or(0, str::len),
+            raw_id.map_or(PHONE_NUMBER_PREFIX.len(), str::len)
+                + number.len()
+                + asserted_id.map_or(0, str::len),
         );
-        b.push(PHONE_NUMBER_PREFIX);
-        let number = b.push(number);
-        b.end_raw_id();
+        let number = match raw_id {
+            Some(raw_id) => {
+                b.push(raw_id);
+                b.end_raw_id();
+                b.push(number)
+            }
+            None => {
+                b.push(PHONE_NUMBER_PREFIX);
+                let number = b.push(number);
+                b.end_raw_id();
+                number
+            }
+        };
         let asserted_id = asserted_id.map(|a| b.push(a));
         PhoneNumberIdentifier {
             text: b.finish(),
@@ -88,22 +109,12 @@ impl PhoneNumberIdentifier {
     /// Carries the raw id the service gave this identifier; it is then the
     /// identifier's raw id even if it disagrees with the fields.
     pub fn with_raw_id(self, raw_id: impl AsRef<str>) -> Self {
-        let raw_id = raw_id.as_ref();
-        let number = self.phone_number();
-        let asserted = self.asserted_id();
-        let mut b = IdTextBuilder::with_capacity(
-            raw_id.len() + number.len() + asserted.map_or(0, str::len),
-        );
-        b.push(raw_id);
-        b.end_raw_id();
-        let number_span = b.push(number);
-        let asserted_id = asserted.map(|a| b.push(a));
-        PhoneNumberIdentifier {
-            text: b.finish(),
-            number: number_span,
-            asserted_id,
-            is_anonymous: self.is_anonymous,
-        }
+        Self::build(
+            self.phone_number(),
+            self.is_anonymous,
+            self.asserted_id(),
+            Some(raw_id.as_ref()),
+        )
     }
 
     /// The phone number (any asserted-id suffix included).

@@ -137,14 +137,10 @@ pub(crate) fn parse(raw_id: &str) -> CommunicationIdentifier {
             MicrosoftTeamsAppIdentifier::parsed(raw_id, suffix_start, cloud).into()
         }
         Some(Prefix::AcsUser(cloud)) => match split_extension_suffix(suffix) {
-            Some((first, second)) => TeamsExtensionUserIdentifier::parsed(
-                raw_id,
-                suffix_start,
-                first,
-                second,
-                cloud,
-            )
-            .into(),
+            Some((first, second)) => {
+                TeamsExtensionUserIdentifier::parsed(raw_id, suffix_start, first, second, cloud)
+                    .into()
+            }
             None => CommunicationUserIdentifier::new(raw_id).into(),
         },
         Some(Prefix::Spool) => CommunicationUserIdentifier::new(raw_id).into(),

@@ -25,7 +25,11 @@ impl MicrosoftTeamsAppIdentifier {
         Self::build(app_id.as_ref(), cloud, None)
     }
 
-    fn build(app_id: &str, cloud: CommunicationCloudEnvironment, raw_id: Option<&str>) -> Self {
+    pub(crate) fn build(
+        app_id: &str,
+        cloud: CommunicationCloudEnvironment,
+        raw_id: Option<&str>,
+    ) -> Self {
         let (text, [app_id]) = layout(raw_id, [app_id], |b, [app_id]| {
             b.push(teams_app_prefix(cloud));
             [b.push(app_id)]

@@ -40,7 +40,7 @@ impl TeamsExtensionUserIdentifier {
         )
     }
 
-    fn build(
+    pub(crate) fn build(
         user_id: &str,
         tenant_id: &str,
         resource_id: &str,

@@ -33,7 +33,7 @@ impl MicrosoftTeamsUserIdentifier {
         Self::build(user_id.as_ref(), cloud, is_anonymous, None)
     }
 
-    fn build(
+    pub(crate) fn build(
         user_id: &str,
         cloud: CommunicationCloudEnvironment,
         is_anonymous: bool,
