@@ -1,1 +1,5 @@
-//! auth (placeholder)
+//! Access-key (HMAC-SHA256) authentication.
+
+mod signer;
+
+pub use signer::{AccessKeySigner, SignedHeaders};
