@@ -193,7 +193,16 @@ fn invalid(message: String) -> Error {
 /// text given with any user info and any occurrence of `secret` masked.
 pub(crate) fn parse_endpoint(text: &str, secret: Option<&str>) -> azure_core::Result<Url> {
     let ok = || -> Option<Url> {
-        if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        // The URL parser forgives a lot (`https:host`, `https:///host`,
+        // backslashes, embedded tabs); an endpoint must be written plainly.
+        if text.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') {
+            return None;
+        }
+        let lower = text.to_ascii_lowercase();
+        let rest = lower
+            .strip_prefix("https://")
+            .or_else(|| lower.strip_prefix("http://"))?;
+        if rest.is_empty() || rest.starts_with('/') {
             return None;
         }
         let url = Url::parse(text).ok()?;
