@@ -163,8 +163,15 @@ impl CommunicationAccessKeyCredentialPolicy {
             }
         };
 
-        let host = match request.headers().get_optional_str(&HOST) {
-            Some(host) => host.to_owned(),
+        // Not `Headers::get_optional_str`: it builds (and drops) an error,
+        // with a backtrace when enabled, whenever the header is absent.
+        let caller_host = request
+            .headers()
+            .iter()
+            .find(|(name, _)| **name == HOST)
+            .map(|(_, value)| value.as_str().to_owned());
+        let host = match caller_host {
+            Some(host) => host,
             None => AccessKeySigner::signed_host(request.url())?,
         };
         let method = request.method();

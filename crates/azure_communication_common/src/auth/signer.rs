@@ -314,6 +314,9 @@ impl AccessKeySigner {
     /// `x-ms-content-sha256` for `body`: base64 (standard, padded) of its
     /// SHA-256. An empty body gives [`EMPTY_CONTENT_HASH`](Self::EMPTY_CONTENT_HASH).
     pub fn content_hash(body: &[u8]) -> String {
+        if body.is_empty() {
+            return Self::EMPTY_CONTENT_HASH.to_owned();
+        }
         azure_core::base64::encode(Sha256::digest(body))
     }
 
@@ -328,18 +331,27 @@ impl AccessKeySigner {
         // Out of range only at the edges of time's supported years; keep the
         // instant as given rather than panic.
         let utc = date.checked_to_offset(time::UtcOffset::UTC).unwrap_or(date);
-        let day = DAYS[usize::from(utc.weekday().number_days_from_monday())];
-        let month = MONTHS[usize::from(u8::from(utc.month()) - 1)];
-        let year = utc.year();
-        let sign = if year < 0 { "-" } else { "" };
-        format!(
-            "{day}, {:02} {month} {sign}{:04} {:02}:{:02}:{:02} GMT",
-            utc.day(),
-            year.unsigned_abs(),
-            utc.hour(),
-            utc.minute(),
-            utc.second()
-        )
+        let (year, month, day) = utc.to_calendar_date();
+        let (hour, minute, second) = utc.to_hms();
+        let mut out = String::with_capacity(29);
+        out.push_str(DAYS[usize::from(utc.weekday().number_days_from_monday())]);
+        out.push_str(", ");
+        push_digits(&mut out, u32::from(day), 2);
+        out.push(' ');
+        out.push_str(MONTHS[usize::from(u8::from(month) - 1)]);
+        out.push(' ');
+        if year < 0 {
+            out.push('-');
+        }
+        push_digits(&mut out, year.unsigned_abs(), 4);
+        out.push(' ');
+        push_digits(&mut out, u32::from(hour), 2);
+        out.push(':');
+        push_digits(&mut out, u32::from(minute), 2);
+        out.push(':');
+        push_digits(&mut out, u32::from(second), 2);
+        out.push_str(" GMT");
+        out
     }
 
     /// The `Host` value signed for `url`: its host, plus `:port` when the
@@ -396,6 +408,25 @@ impl AccessKeySigner {
             content_hash,
         )?;
         Ok(mac.finalize().into_bytes())
+    }
+}
+
+/// Appends `value` in decimal, zero-padded to at least `width` digits.
+fn push_digits(out: &mut String, value: u32, width: usize) {
+    let mut buf = [b'0'; 10];
+    let mut pos = buf.len();
+    let mut v = value;
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let start = pos.min(buf.len() - width.min(buf.len()));
+    for &b in &buf[start..] {
+        out.push(char::from(b));
     }
 }
 
