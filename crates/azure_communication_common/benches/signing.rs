@@ -18,7 +18,7 @@ use azure_core::http::headers::Headers;
 use azure_core::http::policies::{Policy, PolicyResult};
 use azure_core::http::{AsyncRawResponse, Context, Method, Request, StatusCode, Url};
 use azure_core::time::OffsetDateTime;
-use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{black_box, Criterion, Throughput};
 
 /// Deterministic xorshift bytes (fixed seed) so runs are comparable.
 fn pseudo_random(len: usize, mut state: u64) -> Vec<u8> {
@@ -107,5 +107,8 @@ fn signing(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, signing);
-criterion_main!(benches);
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    signing(&mut criterion);
+    criterion.final_summary();
+}
