@@ -71,7 +71,25 @@ pub struct SignedHeaders {
 ///
 /// `Debug` never shows the key.
 ///
-/// # Example
+/// # Example: signing a request from a connection string
+///
+/// ```
+/// use azure_communication_common::{AccessKeySigner, ConnectionString};
+/// use azure_core::time::OffsetDateTime;
+///
+/// let cs: ConnectionString =
+///     "endpoint=https://contoso.communication.azure.com/;accesskey=pw==".parse()?;
+/// let url = cs.endpoint().join("identities?api-version=2023-10-01")?;
+/// let body = br#"{"createTokenWithScopes":["chat"]}"#;
+///
+/// let headers = cs.signer().sign("POST", &url, body, OffsetDateTime::now_utc())?;
+/// assert_eq!(headers.host, "contoso.communication.azure.com");
+/// assert!(headers.authorization.starts_with(AccessKeySigner::AUTHORIZATION_PREFIX));
+/// // Set x-ms-date, x-ms-content-sha256 and authorization on the request.
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Example: a known answer
 ///
 /// ```
 /// use azure_communication_common::AccessKeySigner;
@@ -89,6 +107,42 @@ pub struct SignedHeaders {
 ///     "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256\
 ///      &Signature=DGdgwggJWnQyc6EHjR/Vbqg1ES64KpD6U2XwTDDj3tU="
 /// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Example: without azure_core's pipeline
+///
+/// The signer needs nothing from an HTTP stack. Here it authenticates a
+/// hand-written HTTP/1.1 request, as any client (hyper, ureq, a raw
+/// `TcpStream`, …) would send it:
+///
+/// ```
+/// use azure_communication_common::AccessKeySigner;
+/// use azure_core::{http::Url, time::OffsetDateTime};
+///
+/// let signer = AccessKeySigner::new("pw==")?;
+/// let url = Url::parse("https://contoso.communication.azure.com/identities?api-version=2023-10-01")?;
+/// let body = b"{}";
+/// let h = signer.sign("POST", &url, body, OffsetDateTime::now_utc())?;
+///
+/// let request = format!(
+///     "POST {path} HTTP/1.1\r\n\
+///      host: {host}\r\n\
+///      x-ms-date: {date}\r\n\
+///      x-ms-content-sha256: {hash}\r\n\
+///      authorization: {auth}\r\n\
+///      content-type: application/json\r\n\
+///      content-length: {len}\r\n\r\n",
+///     path = AccessKeySigner::signed_path_and_query(&url),
+///     host = h.host,
+///     date = h.x_ms_date,
+///     hash = h.x_ms_content_sha256,
+///     auth = h.authorization,
+///     len = body.len(),
+/// );
+/// let mut bytes = request.into_bytes();
+/// bytes.extend_from_slice(body); // write `bytes` to a TLS stream
+/// # assert!(bytes.starts_with(b"POST /identities?api-version=2023-10-01 HTTP/1.1\r\n"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
