@@ -562,3 +562,46 @@ fn trace_logs_never_contain_the_key() {
     assert!(!text.contains(key), "{text}");
     assert!(!text.contains("c2VjcmV0"), "{text}");
 }
+
+/// A stream whose reads fail.
+#[derive(Debug, Clone)]
+struct BrokenStream;
+
+impl futures::io::AsyncRead for BrokenStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _cx: &mut TaskContext<'_>,
+        _buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Poll::Ready(Err(std::io::Error::other("disk on fire")))
+    }
+}
+
+#[async_trait]
+impl SeekableStream for BrokenStream {
+    async fn reset(&mut self) -> azure_core::Result<()> {
+        Ok(())
+    }
+    fn len(&self) -> Option<u64> {
+        None
+    }
+}
+
+#[tokio::test]
+async fn unreadable_stream_is_an_error_saying_why() {
+    let transport = Arc::new(VerifyingTransport::default());
+    let policy = CommunicationAccessKeyCredentialPolicy::from_access_key(KEY).unwrap();
+    let p = pipeline(transport.clone(), RetryOptions::none(), Arc::new(policy));
+    let mut req = Request::new(Url::parse("https://h/upload").unwrap(), Method::Put);
+    req.set_body(Body::SeekableStream(Box::new(BrokenStream)));
+    let err = p
+        .send(&Context::new(), &mut req, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("x-ms-content-sha256") && err.contains("disk on fire"),
+        "{err}"
+    );
+    assert!(transport.seen.lock().unwrap().is_empty());
+}

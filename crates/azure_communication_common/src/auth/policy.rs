@@ -194,17 +194,19 @@ impl CommunicationAccessKeyCredentialPolicy {
             Body::Bytes(bytes) => AccessKeySigner::content_hash(bytes),
             Body::SeekableStream(stream) => {
                 stream.reset().await.map_err(|e| {
-                    e.with_context("failed to rewind the request body stream before hashing it")
+                    let message =
+                        format!("failed to rewind the request body stream before hashing it: {e}");
+                    e.with_context(message)
                 })?;
                 let mut hasher = Sha256::new();
                 let mut buf = vec![0u8; STREAM_CHUNK];
                 loop {
                     let n = stream.read(&mut buf).await.map_err(|e| {
-                        Error::with_error(
-                            ErrorKind::Io,
-                            e,
-                            "failed to read the request body stream to compute x-ms-content-sha256",
-                        )
+                        let message = format!(
+                            "failed to read the request body stream to compute \
+                             x-ms-content-sha256: {e}"
+                        );
+                        Error::with_error(ErrorKind::Io, e, message)
                     })?;
                     if n == 0 {
                         break;
@@ -212,7 +214,9 @@ impl CommunicationAccessKeyCredentialPolicy {
                     hasher.update(&buf[..n]);
                 }
                 stream.reset().await.map_err(|e| {
-                    e.with_context("failed to rewind the request body stream after hashing it")
+                    let message =
+                        format!("failed to rewind the request body stream after hashing it: {e}");
+                    e.with_context(message)
                 })?;
                 azure_core::base64::encode(hasher.finalize())
             }

@@ -291,8 +291,9 @@ impl AccessKeySigner {
     ///
     /// # Errors
     ///
-    /// An error of kind [`ErrorKind::Credential`] saying why the request is
-    /// not authentic: the method is not an HTTP token, the header is not an
+    /// An error saying why the request is not authentic: the method is not
+    /// an HTTP token ([`ErrorKind::DataConversion`]); or, with
+    /// [`ErrorKind::Credential`], the header is not an
     /// `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=…`
     /// header, the signature is not base64, or it does not match.
     pub fn verify(
