@@ -1,0 +1,2 @@
+//! `acs-emulator`: runs the ACS emulator until Ctrl-C or SIGTERM.
+fn main() {}
