@@ -30,6 +30,9 @@ use url::Url;
 /// of 2023-10-01).
 pub const IDENTITY_API_VERSIONS: [&str; 2] = ["2023-10-01", "2025-06-30"];
 
+/// How much of an oversize body is read and dropped before answering 413.
+const MAX_DRAIN: usize = 16 * 1024 * 1024;
+
 /// How long [`Emulator::shutdown`] waits for open requests before it stops
 /// the server outright.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -352,6 +355,15 @@ async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, AcsError> {
             AcsError::bad_request(format!("The request body could not be read: {e}."))
         })?;
         if bytes.len() + chunk.len() > limit {
+            // Read (and drop) a bounded amount more so that the client, still
+            // sending, gets to read the 413 instead of a reset connection.
+            let mut drained = bytes.len() + chunk.len();
+            while drained < MAX_DRAIN {
+                match stream.next().await {
+                    Some(Ok(chunk)) => drained += chunk.len(),
+                    _ => break,
+                }
+            }
             return Err(too_large());
         }
         bytes.extend_from_slice(&chunk);
