@@ -19,8 +19,8 @@ use std::time::Duration;
 pub enum Fault {
     /// This status (e.g. 500 or 503) with an ACS error body.
     Status(u16),
-    /// 429 with an ACS error body and `Retry-After` in whole seconds
-    /// (rounded up).
+    /// 429 with an ACS error body, `Retry-After` in whole seconds (rounded
+    /// up) and `retry-after-ms` in milliseconds (exact).
     TooManyRequests {
         /// The value sent in `Retry-After`.
         retry_after: Duration,
@@ -185,9 +185,11 @@ pub(crate) fn fault_response(fault: &Fault) -> Response {
                 format!("Injected fault: too many requests, retry after {seconds} seconds."),
             )
             .into_response();
-            response.headers_mut().insert(
-                "retry-after",
-                HeaderValue::from_str(&seconds.to_string()).expect("digits are a header value"),
+            let headers = response.headers_mut();
+            headers.insert("retry-after", HeaderValue::from(seconds));
+            headers.insert(
+                "retry-after-ms",
+                HeaderValue::from(u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX)),
             );
             response
         }
@@ -231,6 +233,7 @@ mod tests {
         });
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()["retry-after"], "2");
+        assert_eq!(response.headers()["retry-after-ms"], "1500");
         assert_eq!(fault_response(&Fault::Status(200)).status(), 500);
         assert_eq!(fault_response(&Fault::Status(503)).status(), 503);
     }

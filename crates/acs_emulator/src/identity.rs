@@ -17,9 +17,11 @@ use crate::options::SERVICE_EXPIRES_IN_MINUTES;
 use crate::state::{random_guid, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
+use azure_core::credentials::AccessToken;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -110,15 +112,34 @@ impl Identities {
     }
 }
 
-/// A token just issued.
-pub(crate) struct IssuedToken {
+/// An ACS user access token issued by the emulator. `Debug` does not show
+/// the token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AcsToken {
+    /// The JWT.
     pub token: String,
+    /// When it expires (whole seconds, equal to its `exp`).
     pub expires_on: OffsetDateTime,
 }
 
-impl IssuedToken {
-    pub fn to_json(&self) -> serde_json::Value {
+impl AcsToken {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         json!({ "token": self.token, "expiresOn": format_expires_on(self.expires_on) })
+    }
+}
+
+impl fmt::Debug for AcsToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AcsToken")
+            .field("token", &"<redacted>")
+            .field("expires_on", &self.expires_on)
+            .finish()
+    }
+}
+
+impl From<AcsToken> for AccessToken {
+    fn from(token: AcsToken) -> Self {
+        AccessToken::new(token.token, token.expires_on)
     }
 }
 
@@ -143,7 +164,7 @@ pub(crate) fn issue_token(
     user_id: &str,
     scopes: &[String],
     lifetime: Duration,
-) -> Option<IssuedToken> {
+) -> Option<AcsToken> {
     let sequence = state.identities.next_token(user_id)?;
     let now = state.now();
     let iat = now.unix_timestamp();
@@ -158,7 +179,7 @@ pub(crate) fn issue_token(
         jti: format!("emu-{sequence}"),
     };
     let expires_on = OffsetDateTime::from_unix_timestamp(exp).unwrap_or(now);
-    Some(IssuedToken {
+    Some(AcsToken {
         token: jwt::encode(&state.acs_secret, &claims),
         expires_on,
     })

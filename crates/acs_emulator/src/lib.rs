@@ -108,7 +108,7 @@ pub use exchange::{
     DEFAULT_OBJECT_ID, DEFAULT_TENANT_ID, ENTRA_API_VERSION, TEAMS_EXTENSION_API_VERSION,
 };
 pub use faults::{Fault, FaultRule};
-pub use identity::{TOKEN_LIFETIME_HEADER, VALID_SCOPES};
+pub use identity::{AcsToken, TOKEN_LIFETIME_HEADER, VALID_SCOPES};
 pub use jwt::{AcsTokenClaims, EntraTokenClaims, TokenError};
 pub use options::{
     EmulatorOptions, DEFAULT_CLOCK_SKEW_TOLERANCE, DEFAULT_LISTEN, DEFAULT_MAX_BODY_SIZE,

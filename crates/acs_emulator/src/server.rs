@@ -4,7 +4,7 @@ use crate::auth::verify_hmac;
 use crate::error::{AcsError, HandlerResult};
 use crate::exchange::{self, EmulatorEntraCredential, EntraToken, EntraTokenSpec, Family};
 use crate::faults::{fault_response, FaultRule};
-use crate::identity;
+use crate::identity::{self, AcsToken};
 use crate::jwt::{AcsTokenClaims, EntraTokenClaims, TokenError};
 use crate::options::EmulatorOptions;
 use crate::route::{check_api_version, match_route, Matched, Route};
@@ -52,7 +52,8 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Binds the listener and starts serving on the current tokio runtime.
+    /// Binds the listener and starts serving on the current tokio runtime
+    /// (call it from within one; the server task runs there until shutdown).
     ///
     /// # Errors
     ///
@@ -172,6 +173,25 @@ impl Emulator {
         ))
     }
 
+    /// Issues a token directly (no HTTP request, not counted) to an existing
+    /// user, as the issue-token operation would; `None` if there is no such
+    /// user. Handy for tests that need a token with an exact lifetime.
+    pub fn issue_token(
+        &self,
+        user_id: &str,
+        scopes: &[&str],
+        lifetime: Duration,
+    ) -> Option<AcsToken> {
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        identity::issue_token(&self.state, user_id, &scopes, lifetime)
+    }
+
+    /// Revokes a user's tokens directly (no HTTP request); false if there is
+    /// no such user.
+    pub fn revoke_tokens(&self, user_id: &str) -> bool {
+        self.state.identities.revoke(user_id)
+    }
+
     /// Creates a user directly (no HTTP request, not counted) and returns
     /// its raw id, `8:acs:{resource id}_{guid}`.
     pub fn create_user(&self) -> String {
@@ -197,7 +217,8 @@ impl Emulator {
     }
 
     /// The next `times` requests (to any operation) get 429 with
-    /// `Retry-After` of `retry_after` (whole seconds, rounded up).
+    /// `Retry-After` of `retry_after` (whole seconds, rounded up; also
+    /// `retry-after-ms`, exact).
     pub fn throttle_next(&self, times: usize, retry_after: Duration) {
         self.inject_fault(FaultRule::throttle(retry_after, times));
     }

@@ -79,6 +79,7 @@ async fn faults_can_target_one_route_and_hit_the_exchange_too() {
     let reply = exchange(&emulator, path, Some(&entra.token)).await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(reply.headers["retry-after"], "2");
+    assert_eq!(reply.headers["retry-after-ms"], "1200");
     assert_eq!(
         exchange(&emulator, path, Some(&entra.token)).await.status,
         StatusCode::OK

@@ -125,3 +125,40 @@ async fn a_chosen_resource_id_is_used() {
         "{id}"
     );
 }
+
+#[test]
+fn handles_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Emulator>();
+    send_sync::<acs_emulator::EmulatorEntraCredential>();
+    send_sync::<EmulatorOptions>();
+}
+
+#[tokio::test]
+async fn in_process_issue_and_revoke() {
+    let emulator = start().await;
+    let id = emulator.create_user();
+    let token = emulator
+        .issue_token(&id, &["chat"], std::time::Duration::from_secs(30))
+        .unwrap();
+    assert!(!format!("{token:?}").contains(&token.token));
+    let claims = emulator.verify_acs_token(&token.token).unwrap();
+    assert_eq!(claims.exp - claims.iat, 30);
+    assert_eq!(claims.exp, token.expires_on.unix_timestamp());
+    assert!(emulator.revoke_tokens(&id));
+    assert_eq!(
+        emulator.verify_acs_token(&token.token),
+        Err(acs_emulator::TokenError::Revoked)
+    );
+    assert!(emulator
+        .issue_token(
+            "8:acs:nobody",
+            &["chat"],
+            std::time::Duration::from_secs(30)
+        )
+        .is_none());
+    assert!(!emulator.revoke_tokens("8:acs:nobody"));
+    let access: azure_core::credentials::AccessToken = token.into();
+    assert!(access.expires_on > emulator.now());
+    assert_eq!(emulator.total_request_count(), 0);
+}
