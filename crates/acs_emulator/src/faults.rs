@@ -66,7 +66,7 @@ impl FaultRule {
     }
 
     /// Only requests to `route` are affected (by default: requests to any
-    /// operation; unmatched paths are never faulted).
+    /// operation; unmatched paths and admin routes are never faulted).
     pub fn on(mut self, route: Route) -> Self {
         self.route = Some(route);
         self
@@ -106,7 +106,7 @@ impl Faults {
 
     /// Takes one use of the first rule matching `route`, if any.
     pub fn take(&self, route: Route) -> Option<Fault> {
-        if route == Route::Unmatched {
+        if matches!(route, Route::Unmatched | Route::Admin) {
             return None;
         }
         let mut inner = self.lock();

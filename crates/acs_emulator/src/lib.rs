@@ -80,6 +80,22 @@
 //! [`Emulator::request_count`] tells how many requests reached each
 //! [`Route`].
 //!
+//! # Admin routes (for the binary)
+//!
+//! A test driving the `acs-emulator` binary from another process has the same
+//! controls over HTTP, under `/emulator/`, authenticated with the header
+//! `x-emulator-admin-key: <access key>` ([`ADMIN_KEY_HEADER`]):
+//!
+//! | request | body | answer |
+//! |---|---|---|
+//! | `GET /emulator/requests` | | 200 `{"CreateIdentity": n, ..., "total": n}` |
+//! | `DELETE /emulator/requests` | | 204, counters reset |
+//! | `POST /emulator/faults` | `{"status": 503, "times": 2, "route"?: "IssueAccessToken"}` or `{"retryAfterMs": 1500, "times": 1}` | 204 |
+//! | `DELETE /emulator/faults` | | 204, faults and latency cleared |
+//! | `PUT /emulator/latency` | `{"milliseconds": 250}` | 204 |
+//! | `POST /emulator/clock:advance` | `{"seconds": 3600}` | 204 |
+//! | `POST /emulator/entraTokens` | `{"scopes": [..], "expiresInSeconds"?: n, "tenantId"?: .., "objectId"?: ..}` | 200 `{"token", "expiresOn"}` |
+//!
 //! # Deviations from the service
 //!
 //! - Error messages are the emulator's own, written to say which check
@@ -92,6 +108,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod admin;
 mod auth;
 mod error;
 mod exchange;
@@ -103,6 +120,7 @@ mod route;
 mod server;
 mod state;
 
+pub use admin::ADMIN_KEY_HEADER;
 pub use exchange::{
     EmulatorEntraCredential, EntraToken, EntraTokenSpec, DEFAULT_ENTRA_TOKEN_LIFETIME,
     DEFAULT_OBJECT_ID, DEFAULT_TENANT_ID, ENTRA_API_VERSION, TEAMS_EXTENSION_API_VERSION,

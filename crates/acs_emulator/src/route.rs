@@ -8,6 +8,7 @@ use crate::error::AcsError;
 use axum::http::{Method, StatusCode, Uri};
 use percent_encoding::percent_decode_str;
 use std::fmt;
+use std::str::FromStr;
 
 /// An operation of the emulated service, for request counters and for
 /// aiming injected faults.
@@ -28,11 +29,14 @@ pub enum Route {
     ExchangeTeamsExtensionToken,
     /// Any request no operation matched (answered 404 or 405).
     Unmatched,
+    /// The emulator-only admin routes under `/emulator/` (never delayed or
+    /// faulted).
+    Admin,
 }
 
 impl Route {
     /// Every route, in declaration order.
-    pub const ALL: [Route; 7] = [
+    pub const ALL: [Route; 8] = [
         Route::CreateIdentity,
         Route::IssueAccessToken,
         Route::RevokeAccessTokens,
@@ -40,6 +44,7 @@ impl Route {
         Route::ExchangeEntraToken,
         Route::ExchangeTeamsExtensionToken,
         Route::Unmatched,
+        Route::Admin,
     ];
 
     /// The name used in logs, e.g. `IssueAccessToken`.
@@ -52,7 +57,23 @@ impl Route {
             Route::ExchangeEntraToken => "ExchangeEntraToken",
             Route::ExchangeTeamsExtensionToken => "ExchangeTeamsExtensionToken",
             Route::Unmatched => "Unmatched",
+            Route::Admin => "Admin",
         }
+    }
+}
+
+impl FromStr for Route {
+    type Err = String;
+
+    /// Parses a [`name`](Route::name), e.g. `IssueAccessToken`.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Route::ALL
+            .into_iter()
+            .find(|route| route.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Route::ALL.iter().map(|r| r.name()).collect();
+                format!("'{name}' is not a route; routes are {}.", names.join(", "))
+            })
     }
 }
 
@@ -92,6 +113,12 @@ pub(crate) fn match_route(method: &Method, path: &str) -> Result<Matched, AcsErr
             ))
         }
     };
+    if path.starts_with(crate::admin::ADMIN_PREFIX) {
+        return Ok(Matched {
+            route: Route::Admin,
+            identity: None,
+        });
+    }
     match path {
         IDENTITIES | "/identities/" => return plain(Route::CreateIdentity, &Method::POST),
         ENTRA_EXCHANGE => return plain(Route::ExchangeEntraToken, &Method::POST),
@@ -197,6 +224,17 @@ mod tests {
             ok(Method::POST, "/access/teamsExtension/:exchangeAccessToken"),
             (Route::ExchangeTeamsExtensionToken, None)
         );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for route in Route::ALL {
+            assert_eq!(route.name().parse::<Route>(), Ok(route));
+        }
+        assert!("Nope"
+            .parse::<Route>()
+            .unwrap_err()
+            .contains("IssueAccessToken"));
     }
 
     #[test]

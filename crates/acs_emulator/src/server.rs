@@ -1,5 +1,6 @@
 //! The HTTP server and the [`Emulator`] handle that owns it.
 
+use crate::admin;
 use crate::auth::verify_hmac;
 use crate::error::{AcsError, HandlerResult};
 use crate::exchange::{self, EmulatorEntraCredential, EntraToken, EntraTokenSpec, Family};
@@ -308,6 +309,14 @@ async fn handle(
     };
     let route = matched.route;
     let latency = state.faults.arrive(route);
+    if route == Route::Admin {
+        return match read_body(body, state.options.max_body_size).await {
+            Ok(body) => {
+                admin::handle(&state, &parts, &body).unwrap_or_else(IntoResponse::into_response)
+            }
+            Err(error) => error.into_response(),
+        };
+    }
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -351,6 +360,7 @@ fn dispatch(state: &State, parts: &Parts, matched: Matched, body: &[u8]) -> Hand
         Route::ExchangeTeamsExtensionToken => {
             exchange_route(state, parts, Family::TeamsExtension, body)
         }
+        Route::Admin => admin::handle(state, parts, body),
         Route::Unmatched => Err(AcsError::no_route(parts.method.as_str(), parts.uri.path())),
     }
 }

@@ -207,3 +207,159 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert_eq!(status.code(), Some(0));
     assert!(stdout.contains("--token-lifetime"));
 }
+
+async fn admin(endpoint: &Url, key: &str, method: reqwest::Method, op: &str, body: &str) -> Reply {
+    common::send(
+        method,
+        endpoint.join(&format!("/emulator/{op}")).unwrap(),
+        vec![
+            (acs_emulator::ADMIN_KEY_HEADER, key.to_owned()),
+            ("content-type", "application/json".to_owned()),
+        ],
+        body.as_bytes().to_vec(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn admin_routes_drive_the_binary_from_outside() {
+    use reqwest::{Method, StatusCode};
+    let mut child = spawn(&[]);
+    let (line, _rest) = first_line(child.stdout.take().unwrap());
+    let (endpoint, key) = parse_connection_string(&line);
+
+    // without the key: denied
+    let reply = admin(&endpoint, "wrong", Method::GET, "requests", "").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.code(), "Denied");
+
+    // a fault for one route
+    let fault = r#"{"status":503,"times":1,"route":"CreateIdentity"}"#;
+    assert_eq!(
+        admin(&endpoint, &key, Method::POST, "faults", fault)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        create_identity(&endpoint, &key).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        create_identity(&endpoint, &key).await.status,
+        StatusCode::CREATED
+    );
+    let throttle = r#"{"retryAfterMs":2500,"times":1}"#;
+    assert_eq!(
+        admin(&endpoint, &key, Method::POST, "faults", throttle)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let reply = create_identity(&endpoint, &key).await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(reply.headers["retry-after"], "3");
+
+    // an Entra token minted over HTTP, exchanged over HTTP
+    let body =
+        r#"{"scopes":["https://communication.azure.com/clients/.default"],"expiresInSeconds":120}"#;
+    let reply = admin(&endpoint, &key, Method::POST, "entraTokens", body).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let entra = reply.json()["token"].as_str().unwrap().to_owned();
+    let exchange = endpoint
+        .join("/access/entra/:exchangeAccessToken?api-version=2025-03-02-preview")
+        .unwrap();
+    let bearer = vec![("authorization", format!("Bearer {entra}"))];
+    let reply = common::send(
+        Method::POST,
+        exchange.clone(),
+        bearer.clone(),
+        b"{}".to_vec(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    // virtual time makes it expire
+    let advance = r#"{"seconds":121}"#;
+    assert_eq!(
+        admin(&endpoint, &key, Method::POST, "clock:advance", advance)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let reply = common::send(Method::POST, exchange, bearer, b"{}".to_vec()).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+
+    // counters
+    let counts = admin(&endpoint, &key, Method::GET, "requests", "")
+        .await
+        .json();
+    assert_eq!(counts["CreateIdentity"], 3);
+    assert_eq!(counts["ExchangeEntraToken"], 2);
+    assert_eq!(
+        admin(&endpoint, &key, Method::DELETE, "requests", "")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let counts = admin(&endpoint, &key, Method::GET, "requests", "")
+        .await
+        .json();
+    assert_eq!(counts["CreateIdentity"], 0);
+    assert_eq!(counts["Admin"], 1);
+
+    // latency, then clear
+    let latency = r#"{"milliseconds":200}"#;
+    assert_eq!(
+        admin(&endpoint, &key, Method::PUT, "latency", latency)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let started = Instant::now();
+    create_identity(&endpoint, &key).await;
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert_eq!(
+        admin(&endpoint, &key, Method::DELETE, "faults", "")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+
+    // bad admin input is a clear 4xx
+    let reply = admin(&endpoint, &key, Method::POST, "faults", r#"{"status":503}"#).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let reply = admin(
+        &endpoint,
+        &key,
+        Method::POST,
+        "faults",
+        r#"{"status":503,"times":1,"route":"Nope"}"#,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.message().contains("not a route"));
+    let reply = admin(
+        &endpoint,
+        &key,
+        Method::POST,
+        "faults",
+        r#"{"status":503,"retryAfterMs":1,"times":1}"#,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        admin(&endpoint, &key, Method::GET, "latency", "")
+            .await
+            .status,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+    assert_eq!(
+        admin(&endpoint, &key, Method::GET, "nothing", "")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    signal(&child, "TERM");
+    assert!(wait(&mut child).success());
+}
