@@ -330,10 +330,12 @@ impl AccessKeySigner {
         let utc = date.checked_to_offset(time::UtcOffset::UTC).unwrap_or(date);
         let day = DAYS[usize::from(utc.weekday().number_days_from_monday())];
         let month = MONTHS[usize::from(u8::from(utc.month()) - 1)];
+        let year = utc.year();
+        let sign = if year < 0 { "-" } else { "" };
         format!(
-            "{day}, {:02} {month} {:04} {:02}:{:02}:{:02} GMT",
+            "{day}, {:02} {month} {sign}{:04} {:02}:{:02}:{:02} GMT",
             utc.day(),
-            utc.year(),
+            year.unsigned_abs(),
             utc.hour(),
             utc.minute(),
             utc.second()
