@@ -309,14 +309,6 @@ async fn handle(
     };
     let route = matched.route;
     let latency = state.faults.arrive(route);
-    if route == Route::Admin {
-        return match read_body(body, state.options.max_body_size).await {
-            Ok(body) => {
-                admin::handle(&state, &parts, &body).unwrap_or_else(IntoResponse::into_response)
-            }
-            Err(error) => error.into_response(),
-        };
-    }
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
