@@ -7,6 +7,7 @@ use azure_communication_common::AccessKeySigner;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use std::sync::OnceLock;
 use time::OffsetDateTime;
 use url::Url;
 
@@ -43,11 +44,19 @@ impl Reply {
     }
 }
 
+/// One client for all tests (building one takes tens of milliseconds). No
+/// idle connections are kept, as each test has its own runtime and server.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a client")
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                .no_proxy()
+                .pool_max_idle_per_host(0)
+                .build()
+                .expect("a client")
+        })
+        .clone()
 }
 
 pub async fn start() -> Emulator {
