@@ -25,6 +25,26 @@
 //! # }
 //! ```
 //!
+//! # The binary
+//!
+//! ```text
+//! acs-emulator [--listen 127.0.0.1:0] [--access-key BASE64] [--token-lifetime DURATION]
+//!              [--allow-short-token-lifetimes] [--allow-non-loopback]
+//! ```
+//!
+//! When ready it prints exactly one line on stdout, its connection string
+//! `endpoint=http://127.0.0.1:PORT/;accesskey=...`; logs go to stderr
+//! (`RUST_LOG` filters, default `info`; keys and tokens are never logged).
+//! `DURATION` is a whole number with a unit: `90s`, `15m`, `1h`, `1d`,
+//! `500ms`. It stops cleanly on Ctrl-C or SIGTERM (exit 0); it exits 1 when
+//! it cannot start (e.g. a non-loopback `--listen` without
+//! `--allow-non-loopback`, or an invalid key) and 2 on a usage error.
+//!
+//! ```text
+//! $ cargo run -p acs_emulator --bin acs-emulator -- --token-lifetime 90s
+//! endpoint=http://127.0.0.1:41237/;accesskey=0J8V...=
+//! ```
+//!
 //! # What it serves
 //!
 //! | operation | request | success |
