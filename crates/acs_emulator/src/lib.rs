@@ -25,6 +25,39 @@
 //! # }
 //! ```
 //!
+//! Creating a user through the library's access-key policy in an azure_core
+//! pipeline, then checking the token the emulator issued:
+//!
+//! ```
+//! use acs_emulator::{Emulator, EmulatorOptions, Route};
+//! use azure_communication_common::CommunicationAccessKeyCredentialPolicy;
+//! use azure_core::http::{ClientOptions, Context, Method, Pipeline, Request, RetryOptions};
+//! use std::sync::Arc;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = Emulator::start(EmulatorOptions::new()).await?;
+//! let policy = CommunicationAccessKeyCredentialPolicy::from_access_key(
+//!     emulator.access_key().to_owned(),
+//! )?;
+//! let options = ClientOptions { retry: RetryOptions::none(), ..Default::default() };
+//! let pipeline = Pipeline::new(None, None, options, Vec::new(), vec![Arc::new(policy)], None);
+//!
+//! let url = emulator.endpoint().join("/identities?api-version=2023-10-01")?;
+//! let mut request = Request::new(url, Method::Post);
+//! request.insert_header("content-type", "application/json");
+//! request.set_body(r#"{"createTokenWithScopes":["chat"]}"#);
+//! let response = pipeline.send(&Context::new(), &mut request, None).await?;
+//! let created: serde_json::Value = response.into_body().json()?;
+//!
+//! let claims = emulator.verify_acs_token(created["accessToken"]["token"].as_str().unwrap())?;
+//! assert_eq!(claims.user_id(), created["identity"]["id"].as_str().unwrap());
+//! assert_eq!(emulator.request_count(Route::CreateIdentity), 1);
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # The binary
 //!
 //! ```text
