@@ -126,8 +126,10 @@
 //!
 //! # Virtual time, faults and counters
 //!
-//! [`Emulator::advance_time`] moves the emulator's clock (token expiry,
-//! revocation checks and the `x-ms-date` skew check use it) without waiting.
+//! [`Emulator::advance_time`] moves the emulator's token clock (token `iat`
+//! and `exp`, ACS and Entra token expiry checks) without waiting; the
+//! `x-ms-date` check stays on the system clock, so clients signing with their
+//! real clock keep working.
 //! [`Emulator::fail_next`], [`Emulator::throttle_next`],
 //! [`Emulator::inject_fault`] and [`Emulator::set_latency`] inject faults;
 //! [`Emulator::request_count`] tells how many requests reached each

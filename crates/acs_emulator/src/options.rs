@@ -15,7 +15,7 @@ pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 /// Largest request body accepted before answering 413: 64 KiB.
 pub const DEFAULT_MAX_BODY_SIZE: usize = 64 * 1024;
 
-/// How far `x-ms-date` may be from the emulator's clock: 15 minutes, as the
+/// How far `x-ms-date` may be from the system clock: 15 minutes, as the
 /// service allows.
 pub const DEFAULT_CLOCK_SKEW_TOLERANCE: Duration = Duration::from_secs(15 * 60);
 
@@ -121,7 +121,7 @@ impl EmulatorOptions {
         self
     }
 
-    /// How far `x-ms-date` may be from the emulator's clock before a request
+    /// How far `x-ms-date` may be from the system clock before a request
     /// is denied. Default 15 minutes.
     pub fn clock_skew_tolerance(mut self, tolerance: Duration) -> Self {
         self.clock_skew_tolerance = tolerance;

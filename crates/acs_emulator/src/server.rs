@@ -124,16 +124,20 @@ impl Emulator {
         &self.state.resource_id
     }
 
-    /// The emulator's clock: the system clock plus what
-    /// [`advance_time`](Self::advance_time) added. Token `iat`/`exp`, token
-    /// checks and the `x-ms-date` skew check all use it; sign requests with
-    /// this time after advancing it.
+    /// The emulator's token clock: the system clock plus what
+    /// [`advance_time`](Self::advance_time) added. Issued tokens' `iat` and
+    /// `exp`, and every token expiry check (ACS and Entra), use it.
     pub fn now(&self) -> OffsetDateTime {
         self.state.now()
     }
 
-    /// Moves the emulator's clock forward (virtual time for expiry tests; no
-    /// waiting).
+    /// Moves the emulator's token clock forward: virtual time for expiry
+    /// tests, no waiting. Tokens issued earlier expire sooner by `by`, minted
+    /// Entra tokens too.
+    ///
+    /// The `x-ms-date` check of access-key requests stays on the system
+    /// clock, so clients that sign with their real clock (the library's
+    /// policy does) keep working after an advance.
     pub fn advance_time(&self, by: Duration) {
         self.state
             .advance(time::Duration::try_from(by).unwrap_or(time::Duration::MAX));
@@ -338,7 +342,7 @@ fn dispatch(state: &State, parts: &Parts, matched: Matched, body: &[u8]) -> Hand
                 &state.signer,
                 parts,
                 body,
-                state.now(),
+                OffsetDateTime::now_utc(),
                 state.options.clock_skew_tolerance,
             )?;
             match matched.route {

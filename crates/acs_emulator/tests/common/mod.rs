@@ -69,7 +69,7 @@ pub fn url(emulator: &Emulator, path_and_query: &str) -> Url {
     emulator.endpoint().join(path_and_query).expect("a URL")
 }
 
-/// How to sign a request (defaults: the emulator's key and clock, the body sent).
+/// How to sign a request (defaults: the emulator's key, the system clock, the body sent).
 pub struct Signing<'a> {
     pub key: String,
     pub date: OffsetDateTime,
@@ -82,7 +82,7 @@ impl Signing<'_> {
     pub fn for_emulator(emulator: &Emulator) -> Self {
         Self {
             key: emulator.access_key().to_owned(),
-            date: emulator.now(),
+            date: OffsetDateTime::now_utc(),
             signed_body: None,
             extra_headers: Vec::new(),
             omit: None,
