@@ -138,8 +138,9 @@ impl EntraTokenSpec {
         }
     }
 
-    /// How long the token lives from the emulator's now (use
-    /// [`Emulator::advance_time`](crate::Emulator::advance_time) to see it expire).
+    /// How long the token lives from the emulator's now (default one hour).
+    /// `Duration::ZERO` mints an already expired token; or use
+    /// [`Emulator::advance_time`](crate::Emulator::advance_time) to see one expire.
     pub fn expires_in(mut self, lifetime: Duration) -> Self {
         self.expires_in = lifetime;
         self

@@ -169,7 +169,8 @@ pub(crate) fn decode<C: DeserializeOwned>(secret: &[u8], token: &str) -> Result<
     let signature = URL_SAFE_NO_PAD
         .decode(signature)
         .map_err(|_| TokenError::Malformed("signature is not base64url"))?;
-    let signing_input = &token[..token.len() - token.rsplit('.').next().map_or(0, str::len) - 1];
+    // Header and payload as received: everything before the last '.'.
+    let signing_input = &token[..header_len(token)];
     mac(secret, signing_input.as_bytes())
         .verify_slice(&signature)
         .map_err(|_| TokenError::BadSignature)?;
@@ -177,6 +178,11 @@ pub(crate) fn decode<C: DeserializeOwned>(secret: &[u8], token: &str) -> Result<
         .decode(payload)
         .map_err(|_| TokenError::Malformed("payload is not base64url"))?;
     serde_json::from_slice(&payload).map_err(|e| TokenError::InvalidClaims(e.to_string()))
+}
+
+/// Length of `header.payload` in a token already split into three parts.
+fn header_len(token: &str) -> usize {
+    token.rfind('.').unwrap_or(0)
 }
 
 fn mac(secret: &[u8], data: &[u8]) -> HmacSha256 {

@@ -229,3 +229,13 @@ async fn the_entra_credential_mints_for_the_requested_scopes() {
     let minted = emulator.mint_entra_token(EntraTokenSpec::default());
     assert!(!format!("{minted:?}").contains(&minted.token));
 }
+
+#[tokio::test]
+async fn a_zero_lifetime_mints_an_expired_token() {
+    let emulator = start().await;
+    let entra = emulator.mint_entra_token(EntraTokenSpec::default().expires_in(Duration::ZERO));
+    assert_invalid_token(
+        &exchange(&emulator, ENTRA, Some(&entra.token)).await,
+        "expired",
+    );
+}
