@@ -153,3 +153,32 @@ async fn odd_ids_and_headers_never_crash_it() {
         StatusCode::CREATED
     );
 }
+
+#[tokio::test]
+async fn garbage_on_the_socket_does_not_stop_the_server() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let emulator = start().await;
+    for garbage in [
+        &b"\x00\x01\x02 not http\r\n\r\n"[..],
+        b"POST /identities HTTP/1.1\r\nContent-Length: nope\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(emulator.local_addr())
+            .await
+            .unwrap();
+        stream.write_all(garbage).await.unwrap();
+        let mut answer = Vec::new();
+        // the server answers 400 or just closes; either way it must not hang or die
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            stream.read_to_end(&mut answer),
+        )
+        .await;
+    }
+    assert_eq!(
+        send_signed(&emulator, Method::POST, CREATE, b"{}")
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+}

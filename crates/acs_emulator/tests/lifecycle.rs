@@ -162,3 +162,20 @@ async fn in_process_issue_and_revoke() {
     assert!(access.expires_on > emulator.now());
     assert_eq!(emulator.total_request_count(), 0);
 }
+
+#[tokio::test]
+async fn shutdown_does_not_wait_for_idle_keep_alive_connections() {
+    let emulator = start().await;
+    // a pooling client keeps its connection open after the response
+    let pooling = reqwest::Client::builder().no_proxy().build().unwrap();
+    let reply = pooling.get(emulator.endpoint()).send().await.unwrap();
+    assert_eq!(reply.status(), StatusCode::NOT_FOUND);
+    let started = std::time::Instant::now();
+    emulator.shutdown().await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(pooling);
+}
