@@ -106,6 +106,7 @@ impl Family {
 /// # let _ = spec;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "options do nothing until used"]
 pub struct EntraTokenSpec {
     scopes: Vec<String>,
     expires_in: Duration,

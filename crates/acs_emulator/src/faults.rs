@@ -39,6 +39,7 @@ pub enum Fault {
 /// # let _ = (rule, throttle);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "options do nothing until used"]
 pub struct FaultRule {
     fault: Fault,
     times: usize,

@@ -34,6 +34,7 @@ pub const SERVICE_EXPIRES_IN_MINUTES: std::ops::RangeInclusive<i64> = 60..=1440;
 /// # let _ = options;
 /// ```
 #[derive(Clone)]
+#[must_use = "options do nothing until used"]
 pub struct EmulatorOptions {
     pub(crate) listen: SocketAddr,
     pub(crate) allow_non_loopback: bool,
