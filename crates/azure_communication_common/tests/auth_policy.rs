@@ -284,10 +284,10 @@ async fn seekable_stream_body_is_read_hashed_and_reset() {
     req.set_body(Body::SeekableStream(Box::new(stream)));
     p.send(&Context::new(), &mut req, None).await.unwrap();
 
-    let seen = transport.seen.lock().unwrap();
-    assert_eq!(seen[0].body, data, "the transport got the whole body");
+    let seen = transport.seen.lock().unwrap()[0].clone();
+    assert_eq!(seen.body, data, "the transport got the whole body");
     assert_eq!(
-        seen[0].content_sha256,
+        seen.content_sha256,
         azure_core::base64::encode(Sha256::digest(&data))
     );
     assert!(resets.load(Ordering::SeqCst) >= 1, "the stream was reset");
@@ -310,7 +310,6 @@ async fn seekable_stream_body_is_read_hashed_and_reset() {
         Method::Post,
     );
     req.set_body(Body::SeekableStream(Box::new(bytes_stream)));
-    drop(seen);
     p.send(&Context::new(), &mut req, None).await.unwrap();
     assert_eq!(transport.seen.lock().unwrap()[1].body, b"hello, stream");
 }
@@ -503,4 +502,106 @@ fn signer_and_policy_agree() {
             .get_optional_str(&HeaderName::from_static("x-ms-date")),
         Some(headers.x_ms_date.as_str())
     );
+}
+
+/// Collects everything a `tracing` subscriber writes.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn trace_logs_never_contain_the_key() {
+    let key = "c2VjcmV0LWtleS1ieXRlcw==";
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        #[derive(Debug)]
+        struct Ok200;
+        #[async_trait]
+        impl HttpClient for Ok200 {
+            async fn execute_request(&self, _: &Request) -> azure_core::Result<AsyncRawResponse> {
+                Ok(AsyncRawResponse::from_bytes(
+                    StatusCode::Ok,
+                    Headers::new(),
+                    Vec::<u8>::new(),
+                ))
+            }
+        }
+        let credential = CommunicationCredential::from_access_key(key.to_owned()).unwrap();
+        tracing::debug!(?credential, "credential");
+        let p = pipeline(
+            Arc::new(Ok200),
+            RetryOptions::none(),
+            communication_auth_policy(credential),
+        );
+        let mut req = Request::new(
+            Url::parse("https://contoso.communication.azure.com/identities").unwrap(),
+            Method::Post,
+        );
+        req.set_body(b"{}".to_vec());
+        futures::executor::block_on(p.send(&Context::new(), &mut req, None)).unwrap();
+        if let Err(e) = AccessKeySigner::new("bad-key_".to_owned()) {
+            tracing::error!(%e, "expected");
+        }
+    });
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("signed request with access key"), "{text}");
+    assert!(!text.contains(key), "{text}");
+    assert!(!text.contains("c2VjcmV0"), "{text}");
+}
+
+/// A stream whose reads fail.
+#[derive(Debug, Clone)]
+struct BrokenStream;
+
+impl futures::io::AsyncRead for BrokenStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _cx: &mut TaskContext<'_>,
+        _buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Poll::Ready(Err(std::io::Error::other("disk on fire")))
+    }
+}
+
+#[async_trait]
+impl SeekableStream for BrokenStream {
+    async fn reset(&mut self) -> azure_core::Result<()> {
+        Ok(())
+    }
+    fn len(&self) -> Option<u64> {
+        None
+    }
+}
+
+#[tokio::test]
+async fn unreadable_stream_is_an_error_saying_why() {
+    let transport = Arc::new(VerifyingTransport::default());
+    let policy = CommunicationAccessKeyCredentialPolicy::from_access_key(KEY).unwrap();
+    let p = pipeline(transport.clone(), RetryOptions::none(), Arc::new(policy));
+    let mut req = Request::new(Url::parse("https://h/upload").unwrap(), Method::Put);
+    req.set_body(Body::SeekableStream(Box::new(BrokenStream)));
+    let err = p
+        .send(&Context::new(), &mut req, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("x-ms-content-sha256") && err.contains("disk on fire"),
+        "{err}"
+    );
+    assert!(transport.seen.lock().unwrap().is_empty());
 }

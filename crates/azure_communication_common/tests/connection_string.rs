@@ -243,6 +243,12 @@ fn client_arguments_url_and_credential() {
     let (url, cred) = parse_client_arguments(" http://localhost:8080/ ", Some(key)).unwrap();
     assert_eq!(url.as_str(), "http://localhost:8080/");
     assert!(matches!(cred, CommunicationCredential::AccessKey(_)));
+
+    // A host that merely contains the word is still a URL.
+    let key = CommunicationCredential::from_access_key(KEY).unwrap();
+    let (url, _) =
+        parse_client_arguments("https://accesskey-endpoint.example.com", Some(key)).unwrap();
+    assert_eq!(url.as_str(), "https://accesskey-endpoint.example.com/");
 }
 
 #[test]

@@ -53,18 +53,18 @@ pub fn parse_client_arguments(
 ) -> azure_core::Result<(Url, CommunicationCredential)> {
     let text = connection_string_or_url.trim();
     match credential {
-        Some(credential) => {
-            if looks_like_connection_string(text) {
-                return Err(Error::with_message(
-                    ErrorKind::DataConversion,
-                    "a credential was given, so the first argument must be the resource's \
-                     endpoint URL (https://<resource>.communication.azure.com/), not a \
-                     connection string; pass either a connection string alone, or an endpoint \
-                     URL with a credential",
-                ));
-            }
-            Ok((parse_endpoint(text, None)?, credential))
-        }
+        Some(credential) => match parse_endpoint(text, None) {
+            Ok(url) => Ok((url, credential)),
+            // Never echo what may be a connection string (it holds a key).
+            Err(_) if looks_like_connection_string(text) => Err(Error::with_message(
+                ErrorKind::DataConversion,
+                "a credential was given, so the first argument must be the resource's \
+                 endpoint URL (https://<resource>.communication.azure.com/), not a \
+                 connection string; pass either a connection string alone, or an endpoint \
+                 URL with a credential",
+            )),
+            Err(e) => Err(e),
+        },
         None => match text.parse::<ConnectionString>() {
             Ok(cs) => {
                 let (url, signer) = cs.into_parts();

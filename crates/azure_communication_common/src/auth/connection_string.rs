@@ -195,7 +195,10 @@ pub(crate) fn parse_endpoint(text: &str, secret: Option<&str>) -> azure_core::Re
     let ok = || -> Option<Url> {
         // The URL parser forgives a lot (`https:host`, `https:///host`,
         // backslashes, embedded tabs); an endpoint must be written plainly.
-        if text.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') {
+        if text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+        {
             return None;
         }
         let lower = text.to_ascii_lowercase();

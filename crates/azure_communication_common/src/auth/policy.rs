@@ -50,24 +50,79 @@ type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 ///
 /// `Debug` never shows the key.
 ///
-/// # Example
+/// # Example: in an azure_core pipeline
+///
+/// The pipeline below uses a mock transport (so the example runs offline)
+/// that checks the signature with [`AccessKeySigner::verify`]; a real client
+/// leaves `transport` unset to use azure_core's default HTTP client.
 ///
 /// ```
 /// use std::sync::Arc;
-/// use azure_communication_common::CommunicationAccessKeyCredentialPolicy;
-/// use azure_core::http::{policies::Policy, ClientOptions, Pipeline};
+/// use azure_communication_common::{
+///     communication_auth_policy, AccessKeySigner, CommunicationCredential, ConnectionString,
+/// };
+/// use azure_core::http::{
+///     headers::{HeaderName, Headers}, AsyncRawResponse, ClientOptions, Context, HttpClient,
+///     Method, Pipeline, Request, RetryOptions, StatusCode, Transport,
+/// };
 ///
-/// let policy: Arc<dyn Policy> = Arc::new(CommunicationAccessKeyCredentialPolicy::from_access_key("pw==")?);
+/// /// Stands in for the service: verifies the request as received.
+/// #[derive(Debug)]
+/// struct Service(AccessKeySigner);
+///
+/// #[async_trait::async_trait]
+/// impl HttpClient for Service {
+///     async fn execute_request(&self, request: &Request) -> azure_core::Result<AsyncRawResponse> {
+///         let header = |name| request.headers().get_str(&HeaderName::from_static(name));
+///         let body: &[u8] = match request.body() {
+///             azure_core::http::Body::Bytes(bytes) => bytes,
+///             _ => unreachable!("this example sends a bytes body"),
+///         };
+///         let url = request.url();
+///         self.0.verify(
+///             &request.method().to_string(),
+///             &AccessKeySigner::signed_path_and_query(url),
+///             &AccessKeySigner::signed_host(url)?,
+///             header("x-ms-date")?,
+///             &AccessKeySigner::content_hash(body),
+///             header("authorization")?,
+///         )?;
+///         assert_eq!(header("x-ms-content-sha256")?, AccessKeySigner::content_hash(body));
+///         Ok(AsyncRawResponse::from_bytes(StatusCode::Ok, Headers::new(), Vec::<u8>::new()))
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> azure_core::Result<()> {
+/// let connection_string: ConnectionString =
+///     "endpoint=https://contoso.communication.azure.com/;accesskey=pw==".parse()?;
+/// let service = Service(connection_string.signer().clone());
+/// let (endpoint, signer) = connection_string.into_parts();
+///
+/// let options = ClientOptions {
+///     transport: Some(Transport::new(Arc::new(service))),
+///     retry: RetryOptions::none(),
+///     ..Default::default()
+/// };
 /// let pipeline = Pipeline::new(
 ///     Some("my_crate"),
 ///     Some("1.0.0"),
-///     ClientOptions::default(),
+///     options,
 ///     Vec::new(),
-///     vec![policy], // per try: every retry is re-signed
+///     // Per try: every retry is signed again with a fresh date.
+///     vec![communication_auth_policy(CommunicationCredential::AccessKey(signer))],
 ///     None,
 /// );
-/// # let _ = pipeline;
-/// # Ok::<(), azure_core::Error>(())
+///
+/// let mut request = Request::new(
+///     endpoint.join("identities?api-version=2023-10-01")?,
+///     Method::Post,
+/// );
+/// request.set_body(br#"{"createTokenWithScopes":["chat"]}"#.to_vec());
+/// let response = pipeline.send(&Context::new(), &mut request, None).await?;
+/// assert_eq!(response.status(), StatusCode::Ok);
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone)]
 pub struct CommunicationAccessKeyCredentialPolicy {
@@ -139,17 +194,19 @@ impl CommunicationAccessKeyCredentialPolicy {
             Body::Bytes(bytes) => AccessKeySigner::content_hash(bytes),
             Body::SeekableStream(stream) => {
                 stream.reset().await.map_err(|e| {
-                    e.with_context("failed to rewind the request body stream before hashing it")
+                    let message =
+                        format!("failed to rewind the request body stream before hashing it: {e}");
+                    e.with_context(message)
                 })?;
                 let mut hasher = Sha256::new();
                 let mut buf = vec![0u8; STREAM_CHUNK];
                 loop {
                     let n = stream.read(&mut buf).await.map_err(|e| {
-                        Error::with_error(
-                            ErrorKind::Io,
-                            e,
-                            "failed to read the request body stream to compute x-ms-content-sha256",
-                        )
+                        let message = format!(
+                            "failed to read the request body stream to compute \
+                             x-ms-content-sha256: {e}"
+                        );
+                        Error::with_error(ErrorKind::Io, e, message)
                     })?;
                     if n == 0 {
                         break;
@@ -157,14 +214,23 @@ impl CommunicationAccessKeyCredentialPolicy {
                     hasher.update(&buf[..n]);
                 }
                 stream.reset().await.map_err(|e| {
-                    e.with_context("failed to rewind the request body stream after hashing it")
+                    let message =
+                        format!("failed to rewind the request body stream after hashing it: {e}");
+                    e.with_context(message)
                 })?;
                 azure_core::base64::encode(hasher.finalize())
             }
         };
 
-        let host = match request.headers().get_optional_str(&HOST) {
-            Some(host) => host.to_owned(),
+        // Not `Headers::get_optional_str`: it builds (and drops) an error,
+        // with a backtrace when enabled, whenever the header is absent.
+        let caller_host = request
+            .headers()
+            .iter()
+            .find(|(name, _)| **name == HOST)
+            .map(|(_, value)| value.as_str().to_owned());
+        let host = match caller_host {
+            Some(host) => host,
             None => AccessKeySigner::signed_host(request.url())?,
         };
         let method = request.method();

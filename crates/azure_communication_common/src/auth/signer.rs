@@ -71,7 +71,25 @@ pub struct SignedHeaders {
 ///
 /// `Debug` never shows the key.
 ///
-/// # Example
+/// # Example: signing a request from a connection string
+///
+/// ```
+/// use azure_communication_common::{AccessKeySigner, ConnectionString};
+/// use azure_core::time::OffsetDateTime;
+///
+/// let cs: ConnectionString =
+///     "endpoint=https://contoso.communication.azure.com/;accesskey=pw==".parse()?;
+/// let url = cs.endpoint().join("identities?api-version=2023-10-01")?;
+/// let body = br#"{"createTokenWithScopes":["chat"]}"#;
+///
+/// let headers = cs.signer().sign("POST", &url, body, OffsetDateTime::now_utc())?;
+/// assert_eq!(headers.host, "contoso.communication.azure.com");
+/// assert!(headers.authorization.starts_with(AccessKeySigner::AUTHORIZATION_PREFIX));
+/// // Set x-ms-date, x-ms-content-sha256 and authorization on the request.
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Example: a known answer
 ///
 /// ```
 /// use azure_communication_common::AccessKeySigner;
@@ -89,6 +107,42 @@ pub struct SignedHeaders {
 ///     "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256\
 ///      &Signature=DGdgwggJWnQyc6EHjR/Vbqg1ES64KpD6U2XwTDDj3tU="
 /// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Example: without azure_core's pipeline
+///
+/// The signer needs nothing from an HTTP stack. Here it authenticates a
+/// hand-written HTTP/1.1 request, as any client (hyper, ureq, a raw
+/// `TcpStream`, …) would send it:
+///
+/// ```
+/// use azure_communication_common::AccessKeySigner;
+/// use azure_core::{http::Url, time::OffsetDateTime};
+///
+/// let signer = AccessKeySigner::new("pw==")?;
+/// let url = Url::parse("https://contoso.communication.azure.com/identities?api-version=2023-10-01")?;
+/// let body = b"{}";
+/// let h = signer.sign("POST", &url, body, OffsetDateTime::now_utc())?;
+///
+/// let request = format!(
+///     "POST {path} HTTP/1.1\r\n\
+///      host: {host}\r\n\
+///      x-ms-date: {date}\r\n\
+///      x-ms-content-sha256: {hash}\r\n\
+///      authorization: {auth}\r\n\
+///      content-type: application/json\r\n\
+///      content-length: {len}\r\n\r\n",
+///     path = AccessKeySigner::signed_path_and_query(&url),
+///     host = h.host,
+///     date = h.x_ms_date,
+///     hash = h.x_ms_content_sha256,
+///     auth = h.authorization,
+///     len = body.len(),
+/// );
+/// let mut bytes = request.into_bytes();
+/// bytes.extend_from_slice(body); // write `bytes` to a TLS stream
+/// # assert!(bytes.starts_with(b"POST /identities?api-version=2023-10-01 HTTP/1.1\r\n"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
@@ -237,8 +291,9 @@ impl AccessKeySigner {
     ///
     /// # Errors
     ///
-    /// An error of kind [`ErrorKind::Credential`] saying why the request is
-    /// not authentic: the method is not an HTTP token, the header is not an
+    /// An error saying why the request is not authentic: the method is not
+    /// an HTTP token ([`ErrorKind::DataConversion`]); or, with
+    /// [`ErrorKind::Credential`], the header is not an
     /// `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=…`
     /// header, the signature is not base64, or it does not match.
     pub fn verify(
@@ -314,6 +369,9 @@ impl AccessKeySigner {
     /// `x-ms-content-sha256` for `body`: base64 (standard, padded) of its
     /// SHA-256. An empty body gives [`EMPTY_CONTENT_HASH`](Self::EMPTY_CONTENT_HASH).
     pub fn content_hash(body: &[u8]) -> String {
+        if body.is_empty() {
+            return Self::EMPTY_CONTENT_HASH.to_owned();
+        }
         azure_core::base64::encode(Sha256::digest(body))
     }
 
@@ -328,18 +386,27 @@ impl AccessKeySigner {
         // Out of range only at the edges of time's supported years; keep the
         // instant as given rather than panic.
         let utc = date.checked_to_offset(time::UtcOffset::UTC).unwrap_or(date);
-        let day = DAYS[usize::from(utc.weekday().number_days_from_monday())];
-        let month = MONTHS[usize::from(u8::from(utc.month()) - 1)];
-        let year = utc.year();
-        let sign = if year < 0 { "-" } else { "" };
-        format!(
-            "{day}, {:02} {month} {sign}{:04} {:02}:{:02}:{:02} GMT",
-            utc.day(),
-            year.unsigned_abs(),
-            utc.hour(),
-            utc.minute(),
-            utc.second()
-        )
+        let (year, month, day) = utc.to_calendar_date();
+        let (hour, minute, second) = utc.to_hms();
+        let mut out = String::with_capacity(29);
+        out.push_str(DAYS[usize::from(utc.weekday().number_days_from_monday())]);
+        out.push_str(", ");
+        push_digits(&mut out, u32::from(day), 2);
+        out.push(' ');
+        out.push_str(MONTHS[usize::from(u8::from(month) - 1)]);
+        out.push(' ');
+        if year < 0 {
+            out.push('-');
+        }
+        push_digits(&mut out, year.unsigned_abs(), 4);
+        out.push(' ');
+        push_digits(&mut out, u32::from(hour), 2);
+        out.push(':');
+        push_digits(&mut out, u32::from(minute), 2);
+        out.push(':');
+        push_digits(&mut out, u32::from(second), 2);
+        out.push_str(" GMT");
+        out
     }
 
     /// The `Host` value signed for `url`: its host, plus `:port` when the
@@ -396,6 +463,25 @@ impl AccessKeySigner {
             content_hash,
         )?;
         Ok(mac.finalize().into_bytes())
+    }
+}
+
+/// Appends `value` in decimal, zero-padded to at least `width` digits.
+fn push_digits(out: &mut String, value: u32, width: usize) {
+    let mut buf = [b'0'; 10];
+    let mut pos = buf.len();
+    let mut v = value;
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let start = pos.min(buf.len() - width.min(buf.len()));
+    for &b in &buf[start..] {
+        out.push(char::from(b));
     }
 }
 
