@@ -1,1 +1,191 @@
-//! placeholder
+//! A local Azure Communication Services (ACS) emulator: a real HTTP server on
+//! loopback that behaves like the parts of ACS that `azure_communication_common`
+//! talks to. It is the peer for end-to-end tests and the default backend of
+//! the quickstart.
+//!
+//! # Starting it in-process
+//!
+//! ```
+//! use acs_emulator::{Emulator, EmulatorOptions, Route};
+//! use std::time::Duration;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let emulator = Emulator::start(
+//!     EmulatorOptions::new().token_lifetime(Duration::from_secs(20)),
+//! )
+//! .await?;
+//! // endpoint=http://127.0.0.1:PORT/;accesskey=...
+//! let connection_string = emulator.connection_string();
+//! assert!(connection_string.starts_with("endpoint=http://127.0.0.1:"));
+//! // ... point a client at `emulator.endpoint()`, sign with `emulator.access_key()` ...
+//! assert_eq!(emulator.request_count(Route::IssueAccessToken), 0);
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Creating a user through the library's access-key policy in an azure_core
+//! pipeline, then checking the token the emulator issued:
+//!
+//! ```
+//! use acs_emulator::{Emulator, EmulatorOptions, Route};
+//! use azure_communication_common::CommunicationAccessKeyCredentialPolicy;
+//! use azure_core::http::{ClientOptions, Context, Method, Pipeline, Request, RetryOptions};
+//! use std::sync::Arc;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = Emulator::start(EmulatorOptions::new()).await?;
+//! let policy = CommunicationAccessKeyCredentialPolicy::from_access_key(
+//!     emulator.access_key().to_owned(),
+//! )?;
+//! let options = ClientOptions { retry: RetryOptions::none(), ..Default::default() };
+//! let pipeline = Pipeline::new(None, None, options, Vec::new(), vec![Arc::new(policy)], None);
+//!
+//! let url = emulator.endpoint().join("/identities?api-version=2023-10-01")?;
+//! let mut request = Request::new(url, Method::Post);
+//! request.insert_header("content-type", "application/json");
+//! request.set_body(r#"{"createTokenWithScopes":["chat"]}"#);
+//! let response = pipeline.send(&Context::new(), &mut request, None).await?;
+//! let created: serde_json::Value = response.into_body().json()?;
+//!
+//! let claims = emulator.verify_acs_token(created["accessToken"]["token"].as_str().unwrap())?;
+//! assert_eq!(claims.user_id(), created["identity"]["id"].as_str().unwrap());
+//! assert_eq!(emulator.request_count(Route::CreateIdentity), 1);
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The binary
+//!
+//! ```text
+//! acs-emulator [--listen 127.0.0.1:0] [--access-key BASE64] [--token-lifetime DURATION]
+//!              [--allow-short-token-lifetimes] [--allow-non-loopback]
+//! ```
+//!
+//! When ready it prints exactly one line on stdout, its connection string
+//! `endpoint=http://127.0.0.1:PORT/;accesskey=...`; logs go to stderr
+//! (`RUST_LOG` filters, default `info`; keys and tokens are never logged).
+//! `DURATION` is a whole number with a unit: `90s`, `15m`, `1h`, `1d`,
+//! `500ms`. It stops cleanly on Ctrl-C or SIGTERM (exit 0); it exits 1 when
+//! it cannot start (e.g. a non-loopback `--listen` without
+//! `--allow-non-loopback`, or an invalid key) and 2 on a usage error.
+//!
+//! ```text
+//! $ cargo run -p acs_emulator --bin acs-emulator -- --token-lifetime 90s
+//! endpoint=http://127.0.0.1:41237/;accesskey=0J8V...=
+//! ```
+//!
+//! # What it serves
+//!
+//! | operation | request | success |
+//! |---|---|---|
+//! | create identity | `POST /identities?api-version=2023-10-01`, body `{"createTokenWithScopes"?: [..], "expiresInMinutes"?: n}` (or empty) | 201 `{"identity":{"id"},"accessToken"?:{"token","expiresOn"}}` |
+//! | issue token | `POST /identities/{id}/:issueAccessToken?api-version=2023-10-01`, body `{"scopes":[..],"expiresInMinutes"?: n}` | 200 `{"token","expiresOn"}` |
+//! | revoke tokens | `POST /identities/{id}/:revokeAccessTokens?api-version=2023-10-01` | 204 |
+//! | delete identity | `DELETE /identities/{id}?api-version=2023-10-01` | 204 |
+//! | Entra exchange | `POST /access/entra/:exchangeAccessToken?api-version=2025-03-02-preview`, body `{}` | 200 `{"identity":{"id"},"accessToken":{"token","expiresOn"}}` |
+//! | Teams extension exchange | `POST /access/teamsExtension/:exchangeAccessToken?api-version=2025-06-30`, body `{}` | as above |
+//!
+//! `{id}` may be sent raw (`8:acs:...`) or percent-encoded. The identity
+//! operations accept api-versions [`IDENTITY_API_VERSIONS`] and require
+//! access-key (HMAC-SHA256) authentication, checked with the library's
+//! [`AccessKeySigner`](azure_communication_common::AccessKeySigner) from the
+//! request as received; the exchanges require `Authorization: Bearer <token>`
+//! with a token from the emulator's Entra test issuer
+//! ([`Emulator::mint_entra_token`], [`Emulator::entra_credential`]).
+//!
+//! Every error is an ACS error body `{"error":{"code","message"}}` (plus
+//! `target` for validation errors):
+//!
+//! | status | code | when |
+//! |---|---|---|
+//! | 400 | `MissingApiVersionParameter`, `UnsupportedApiVersion` | no or another `api-version` |
+//! | 400 | `BadRequest` | malformed JSON, wrong types, missing body, bad id encoding |
+//! | 400 | `ValidationError` | `expiresInMinutes` out of range, unknown scope, no scopes |
+//! | 401 | `Denied` | access key: missing header, bad date or skew > 15 min, content hash or signature mismatch |
+//! | 401 | `InvalidAccessToken` | bearer: missing, malformed, bad signature, expired, wrong audience for the endpoint |
+//! | 404 | `IdentityNotFound`, `NotFound` | unknown identity; no such path |
+//! | 405 | `MethodNotAllowed` | known path, wrong method |
+//! | 413 | `RequestEntityTooLarge` | body over [`EmulatorOptions::max_body_size`] |
+//! | 429, 5xx | `TooManyRequests`, `ServiceUnavailable`, ... | injected faults |
+//!
+//! # Tokens
+//!
+//! ACS tokens are HS256 JWTs signed with a secret of the emulator's own,
+//! carrying `skypeid`, `scp`, `acsScope`, `resourceId`, `iat`, `exp` (and a
+//! `jti` that makes revocation exact); [`Emulator::verify_acs_token`] checks
+//! them. Lifetimes: the emulator-only header
+//! `x-emulator-token-lifetime-seconds: N` wins, then `expiresInMinutes` (60 to
+//! 1440 as the service, 1 to 1440 with
+//! [`EmulatorOptions::allow_short_token_lifetimes`]), then
+//! [`EmulatorOptions::token_lifetime`] (24 hours by default). An exchanged
+//! token never outlives the Entra token it was exchanged for.
+//!
+//! # Virtual time, faults and counters
+//!
+//! [`Emulator::advance_time`] moves the emulator's token clock (token `iat`
+//! and `exp`, ACS and Entra token expiry checks) without waiting; the
+//! `x-ms-date` check stays on the system clock, so clients signing with their
+//! real clock keep working.
+//! [`Emulator::fail_next`], [`Emulator::throttle_next`],
+//! [`Emulator::inject_fault`] and [`Emulator::set_latency`] inject faults;
+//! [`Emulator::request_count`] tells how many requests reached each
+//! [`Route`].
+//!
+//! # Admin routes (for the binary)
+//!
+//! A test driving the `acs-emulator` binary from another process has the same
+//! controls over HTTP, under `/emulator/`, authenticated with the header
+//! `x-emulator-admin-key: <access key>` ([`ADMIN_KEY_HEADER`]):
+//!
+//! | request | body | answer |
+//! |---|---|---|
+//! | `GET /emulator/requests` | | 200 `{"CreateIdentity": n, ..., "total": n}` |
+//! | `DELETE /emulator/requests` | | 204, counters reset |
+//! | `POST /emulator/faults` | `{"status": 503, "times": 2, "route"?: "IssueAccessToken"}` or `{"retryAfterMs": 1500, "times": 1}` | 204 |
+//! | `DELETE /emulator/faults` | | 204, faults and latency cleared |
+//! | `PUT /emulator/latency` | `{"milliseconds": 250}` | 204 |
+//! | `POST /emulator/clock:advance` | `{"seconds": 3600}` | 204 |
+//! | `POST /emulator/entraTokens` | `{"scopes": [..], "expiresInSeconds"?: n, "tenantId"?: .., "objectId"?: ..}` | 200 `{"token", "expiresOn"}` |
+//!
+//! # Deviations from the service
+//!
+//! - Error messages are the emulator's own, written to say which check
+//!   failed; codes follow the service where known.
+//! - `createTokenFor` in a create request is rejected (400) rather than
+//!   ignored: the service's property is `createTokenWithScopes`.
+//! - Exchanged identities are `8:acs:{resource}_{tenant}_{object}` for both
+//!   families; `expiresOn` always has whole seconds equal to the JWT's `exp`.
+//! - Nothing is persisted; the emulator forgets everything when it stops.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod admin;
+mod auth;
+mod error;
+mod exchange;
+mod faults;
+mod identity;
+mod jwt;
+mod options;
+mod route;
+mod server;
+mod state;
+
+pub use admin::ADMIN_KEY_HEADER;
+pub use exchange::{
+    EmulatorEntraCredential, EntraToken, EntraTokenSpec, DEFAULT_ENTRA_TOKEN_LIFETIME,
+    DEFAULT_OBJECT_ID, DEFAULT_TENANT_ID, ENTRA_API_VERSION, TEAMS_EXTENSION_API_VERSION,
+};
+pub use faults::{Fault, FaultRule};
+pub use identity::{AcsToken, TOKEN_LIFETIME_HEADER, VALID_SCOPES};
+pub use jwt::{AcsTokenClaims, EntraTokenClaims, TokenError};
+pub use options::{
+    EmulatorOptions, DEFAULT_CLOCK_SKEW_TOLERANCE, DEFAULT_LISTEN, DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_TOKEN_LIFETIME, SERVICE_EXPIRES_IN_MINUTES,
+};
+pub use route::Route;
+pub use server::{Emulator, IDENTITY_API_VERSIONS};

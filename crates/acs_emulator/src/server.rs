@@ -1,0 +1,399 @@
+//! The HTTP server and the [`Emulator`] handle that owns it.
+
+use crate::admin;
+use crate::auth::verify_hmac;
+use crate::error::{AcsError, HandlerResult};
+use crate::exchange::{self, EmulatorEntraCredential, EntraToken, EntraTokenSpec, Family};
+use crate::faults::{fault_response, FaultRule};
+use crate::identity::{self, AcsToken};
+use crate::jwt::{AcsTokenClaims, EntraTokenClaims, TokenError};
+use crate::options::EmulatorOptions;
+use crate::route::{check_api_version, match_route, Matched, Route};
+use crate::state::{random_guid, State};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use futures::StreamExt as _;
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use url::Url;
+
+/// api-versions of the identity operations the emulator serves (the shapes
+/// of 2023-10-01).
+pub const IDENTITY_API_VERSIONS: [&str; 2] = ["2023-10-01", "2025-06-30"];
+
+/// How much of an oversize body is read and dropped before answering 413.
+const MAX_DRAIN: usize = 16 * 1024 * 1024;
+
+/// How long [`Emulator::shutdown`] waits for open requests before it stops
+/// the server outright.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A running emulator: an HTTP server on loopback plus the controls tests
+/// use (clock, faults, counters, the Entra test issuer).
+///
+/// Dropping it stops the server too (without waiting); call
+/// [`shutdown`](Self::shutdown) to wait until it has stopped.
+/// `Debug` never shows the access key.
+pub struct Emulator {
+    state: Arc<State>,
+    addr: SocketAddr,
+    endpoint: Url,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl Emulator {
+    /// Binds the listener and starts serving on the current tokio runtime
+    /// (call it from within one; the server task runs there until shutdown).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` when the access key is not valid base64 or the address
+    /// is not loopback (unless allowed); otherwise whatever binding fails with.
+    pub async fn start(options: EmulatorOptions) -> io::Result<Self> {
+        if !options.allow_non_loopback && !options.listen.ip().is_loopback() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "refusing to listen on {}: not a loopback address (allow it explicitly)",
+                    options.listen
+                ),
+            ));
+        }
+        let listener = tokio::net::TcpListener::bind(options.listen).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State::new(options)?);
+        let endpoint = Url::parse(&format!("http://{addr}/"))
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let app = Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&state));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        tracing::info!(%addr, "ACS emulator listening");
+        Ok(Self {
+            state,
+            addr,
+            endpoint,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// The resource endpoint, `http://127.0.0.1:PORT/`.
+    pub fn endpoint(&self) -> Url {
+        self.endpoint.clone()
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `endpoint=http://127.0.0.1:PORT/;accesskey=KEY`.
+    pub fn connection_string(&self) -> String {
+        format!(
+            "endpoint={};accesskey={}",
+            self.endpoint, self.state.access_key
+        )
+    }
+
+    /// The access key (standard base64) requests must be signed with.
+    pub fn access_key(&self) -> &str {
+        &self.state.access_key
+    }
+
+    /// The emulated resource id (a GUID) that user ids and tokens carry.
+    pub fn resource_id(&self) -> &str {
+        &self.state.resource_id
+    }
+
+    /// The emulator's token clock: the system clock plus what
+    /// [`advance_time`](Self::advance_time) added. Issued tokens' `iat` and
+    /// `exp`, and every token expiry check (ACS and Entra), use it.
+    pub fn now(&self) -> OffsetDateTime {
+        self.state.now()
+    }
+
+    /// Moves the emulator's token clock forward: virtual time for expiry
+    /// tests, no waiting. Tokens issued earlier expire sooner by `by`, minted
+    /// Entra tokens too.
+    ///
+    /// The `x-ms-date` check of access-key requests stays on the system
+    /// clock, so clients that sign with their real clock (the library's
+    /// policy does) keep working after an advance.
+    pub fn advance_time(&self, by: Duration) {
+        self.state
+            .advance(time::Duration::try_from(by).unwrap_or(time::Duration::MAX));
+    }
+
+    /// Checks an ACS token as the emulator's services would: signature,
+    /// expiry against [`now`](Self::now), that the user exists and that its
+    /// tokens were not revoked after this one was issued.
+    pub fn verify_acs_token(&self, token: &str) -> Result<AcsTokenClaims, TokenError> {
+        identity::verify_token(&self.state, token)
+    }
+
+    /// Mints an Entra ID token from the emulator's test issuer, to present to
+    /// the exchange endpoints as `Authorization: Bearer <token>`.
+    pub fn mint_entra_token(&self, spec: EntraTokenSpec) -> EntraToken {
+        exchange::mint(&self.state, &spec)
+    }
+
+    /// Checks a token minted by [`mint_entra_token`](Self::mint_entra_token)
+    /// (signature and expiry).
+    pub fn verify_entra_token(&self, token: &str) -> Result<EntraTokenClaims, TokenError> {
+        exchange::verify_entra(&self.state, token)
+    }
+
+    /// An azure_core `TokenCredential` that mints an Entra token for whatever
+    /// scopes it is asked for (one hour, default tenant and object id).
+    pub fn entra_credential(&self) -> Arc<EmulatorEntraCredential> {
+        self.entra_credential_with(EntraTokenSpec::default())
+    }
+
+    /// Like [`entra_credential`](Self::entra_credential), with the lifetime,
+    /// tenant and object id of `template` (its scopes are replaced by the
+    /// requested ones).
+    pub fn entra_credential_with(&self, template: EntraTokenSpec) -> Arc<EmulatorEntraCredential> {
+        Arc::new(EmulatorEntraCredential::new(
+            Arc::clone(&self.state),
+            template,
+        ))
+    }
+
+    /// Issues a token directly (no HTTP request, not counted) to an existing
+    /// user, as the issue-token operation would; `None` if there is no such
+    /// user. Handy for tests that need a token with an exact lifetime.
+    pub fn issue_token(
+        &self,
+        user_id: &str,
+        scopes: &[&str],
+        lifetime: Duration,
+    ) -> Option<AcsToken> {
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        identity::issue_token(&self.state, user_id, &scopes, lifetime)
+    }
+
+    /// Revokes a user's tokens directly (no HTTP request); false if there is
+    /// no such user.
+    pub fn revoke_tokens(&self, user_id: &str) -> bool {
+        self.state.identities.revoke(user_id)
+    }
+
+    /// Creates a user directly (no HTTP request, not counted) and returns
+    /// its raw id, `8:acs:{resource id}_{guid}`.
+    pub fn create_user(&self) -> String {
+        let id = format!("8:acs:{}_{}", self.state.resource_id, random_guid());
+        self.state.identities.insert(&id);
+        id
+    }
+
+    /// How many identities exist (created or exchanged, not deleted).
+    pub fn identity_count(&self) -> usize {
+        self.state.identities.len()
+    }
+
+    /// Queues a fault; see [`FaultRule`]. Rules are used in the order
+    /// queued, each for its number of requests.
+    pub fn inject_fault(&self, rule: FaultRule) {
+        self.state.faults.inject(rule);
+    }
+
+    /// The next `times` requests (to any operation) get `status`, e.g. 503.
+    pub fn fail_next(&self, times: usize, status: u16) {
+        self.inject_fault(FaultRule::status(status, times));
+    }
+
+    /// The next `times` requests (to any operation) get 429 with
+    /// `Retry-After` of `retry_after` (whole seconds, rounded up; also
+    /// `retry-after-ms`, exact).
+    pub fn throttle_next(&self, times: usize, retry_after: Duration) {
+        self.inject_fault(FaultRule::throttle(retry_after, times));
+    }
+
+    /// Delay added before answering every request (including faulted ones).
+    pub fn set_latency(&self, latency: Duration) {
+        self.state.faults.set_latency(latency);
+    }
+
+    /// Drops every queued fault and the added latency.
+    pub fn clear_faults(&self) {
+        self.state.faults.clear();
+    }
+
+    /// How many faulted answers are still queued.
+    pub fn pending_faults(&self) -> usize {
+        self.state.faults.pending()
+    }
+
+    /// How many requests to `route` have arrived (faulted, denied and
+    /// failed ones included).
+    pub fn request_count(&self, route: Route) -> u64 {
+        self.state.faults.count(route)
+    }
+
+    /// How many requests have arrived in all.
+    pub fn total_request_count(&self) -> u64 {
+        self.state.faults.total()
+    }
+
+    /// Sets every request counter back to zero.
+    pub fn reset_request_counts(&self) {
+        self.state.faults.reset_counts();
+    }
+
+    /// Stops accepting connections, lets open requests finish (up to 5
+    /// seconds) and waits until the server has stopped.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
+                Ok(Ok(Ok(()))) => tracing::info!("ACS emulator stopped"),
+                Ok(Ok(Err(e))) => tracing::warn!(error = %e, "ACS emulator stopped with an error"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "ACS emulator task failed"),
+                Err(_) => {
+                    tracing::warn!("ACS emulator did not stop in time; aborting open requests");
+                    task.abort();
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("endpoint", &self.endpoint.as_str())
+            .field("resource_id", &self.state.resource_id)
+            .field("access_key", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every request comes here: count, delay, fault, read the body, dispatch.
+async fn handle(
+    axum::extract::State(state): axum::extract::State<Arc<State>>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let matched = match match_route(&parts.method, parts.uri.path()) {
+        Ok(matched) => matched,
+        Err(error) => {
+            state.faults.arrive(Route::Unmatched);
+            tracing::debug!(status = %error.status, method = %parts.method, "unmatched request");
+            return error.into_response();
+        }
+    };
+    let route = matched.route;
+    let latency = state.faults.arrive(route);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let response = if let Some(fault) = state.faults.take(route) {
+        fault_response(&fault)
+    } else {
+        match read_body(body, state.options.max_body_size).await {
+            Ok(body) => {
+                dispatch(&state, &parts, matched, &body).unwrap_or_else(IntoResponse::into_response)
+            }
+            Err(error) => error.into_response(),
+        }
+    };
+    tracing::debug!(%route, status = %response.status(), "answered");
+    response
+}
+
+fn dispatch(state: &State, parts: &Parts, matched: Matched, body: &[u8]) -> HandlerResult {
+    let identity = matched.identity.as_deref().unwrap_or_default();
+    match matched.route {
+        Route::CreateIdentity
+        | Route::IssueAccessToken
+        | Route::RevokeAccessTokens
+        | Route::DeleteIdentity => {
+            check_api_version(&parts.uri, &IDENTITY_API_VERSIONS)?;
+            verify_hmac(
+                &state.signer,
+                parts,
+                body,
+                OffsetDateTime::now_utc(),
+                state.options.clock_skew_tolerance,
+            )?;
+            match matched.route {
+                Route::CreateIdentity => identity::create(state, &parts.headers, body),
+                Route::IssueAccessToken => identity::issue(state, &parts.headers, identity, body),
+                Route::RevokeAccessTokens => identity::revoke(state, identity),
+                _ => identity::delete(state, identity),
+            }
+        }
+        Route::ExchangeEntraToken => exchange_route(state, parts, Family::Entra, body),
+        Route::ExchangeTeamsExtensionToken => {
+            exchange_route(state, parts, Family::TeamsExtension, body)
+        }
+        Route::Admin => admin::handle(state, parts, body),
+        Route::Unmatched => Err(AcsError::no_route(parts.method.as_str(), parts.uri.path())),
+    }
+}
+
+fn exchange_route(state: &State, parts: &Parts, family: Family, body: &[u8]) -> HandlerResult {
+    check_api_version(&parts.uri, &[family.api_version()])?;
+    exchange::exchange(state, family, &parts.headers, body)
+}
+
+/// Reads the whole body, answering 413 past `limit` bytes.
+async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, AcsError> {
+    let too_large = || {
+        AcsError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            format!("The request body is larger than the limit of {limit} bytes."),
+        )
+    };
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            AcsError::bad_request(format!("The request body could not be read: {e}."))
+        })?;
+        if bytes.len() + chunk.len() > limit {
+            // Read (and drop) a bounded amount more so that the client, still
+            // sending, gets to read the 413 instead of a reset connection.
+            let mut drained = bytes.len() + chunk.len();
+            while drained < MAX_DRAIN {
+                match stream.next().await {
+                    Some(Ok(chunk)) => drained += chunk.len(),
+                    _ => break,
+                }
+            }
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}

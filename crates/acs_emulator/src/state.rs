@@ -1,0 +1,104 @@
+//! The state shared by every request: configuration, secrets, the clock, the
+//! identities and the fault plan.
+
+use crate::faults::Faults;
+use crate::identity::Identities;
+use crate::options::EmulatorOptions;
+use azure_communication_common::AccessKeySigner;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use std::io;
+use std::sync::Mutex;
+use time::OffsetDateTime;
+
+pub(crate) struct State {
+    pub options: EmulatorOptions,
+    pub access_key: String,
+    pub signer: AccessKeySigner,
+    pub resource_id: String,
+    /// Signs the ACS tokens the emulator issues.
+    pub acs_secret: [u8; 32],
+    /// Signs the Entra tokens of the test issuer.
+    pub entra_secret: [u8; 32],
+    /// Added to the system clock: lets tests move the emulator's time.
+    clock_offset: Mutex<time::Duration>,
+    pub identities: Identities,
+    pub faults: Faults,
+}
+
+impl State {
+    pub fn new(options: EmulatorOptions) -> io::Result<Self> {
+        let access_key = match &options.access_key {
+            Some(key) => key.clone(),
+            None => STANDARD.encode(random_bytes::<32>()),
+        };
+        let signer = AccessKeySigner::new(access_key.clone()).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("invalid access key: {e}"),
+            )
+        })?;
+        let resource_id = options.resource_id.clone().unwrap_or_else(random_guid);
+        Ok(Self {
+            options,
+            access_key,
+            signer,
+            resource_id,
+            acs_secret: random_bytes(),
+            entra_secret: random_bytes(),
+            clock_offset: Mutex::new(time::Duration::ZERO),
+            identities: Identities::default(),
+            faults: Faults::default(),
+        })
+    }
+
+    /// The emulator's current time: the system clock plus any offset a test
+    /// added with [`Emulator::advance_time`](crate::Emulator::advance_time).
+    pub fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + *self.offset()
+    }
+
+    pub fn advance(&self, by: time::Duration) {
+        *self.offset() += by;
+    }
+
+    fn offset(&self) -> std::sync::MutexGuard<'_, time::Duration> {
+        self.clock_offset.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// `N` bytes from the operating system's random source.
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::getrandom(&mut bytes).expect("the OS random source is available");
+    bytes
+}
+
+/// A random version-4 GUID in lower-case `8-4-4-4-12` form.
+pub(crate) fn random_guid() -> String {
+    let mut b = random_bytes::<16>();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids_look_like_guids() {
+        let guid = random_guid();
+        assert_eq!(guid.len(), 36);
+        assert_eq!(guid.as_bytes()[14], b'4');
+        assert_ne!(guid, random_guid());
+    }
+}

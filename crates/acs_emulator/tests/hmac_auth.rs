@@ -1,0 +1,189 @@
+//! Access-key (HMAC-SHA256) authentication over real HTTP.
+
+mod common;
+
+use common::*;
+use reqwest::{Method, StatusCode};
+use std::time::Duration;
+
+const CREATE: &str = "/identities?api-version=2023-10-01";
+
+fn assert_denied(reply: &Reply, needle: &str) {
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{:?}", reply.json());
+    assert_eq!(reply.code(), "Denied");
+    let message = reply.message();
+    assert!(
+        message.contains(needle),
+        "{message:?} should mention {needle:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_correctly_signed_request_is_accepted() {
+    let emulator = start().await;
+    let reply = send_signed(&emulator, Method::POST, CREATE, b"{}").await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_eq!(reply.headers["content-type"], "application/json");
+    // an empty body is signed as the hash of nothing, and is fine for create
+    let reply = send_signed(&emulator, Method::POST, CREATE, b"").await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_tampered_body_is_a_content_hash_mismatch() {
+    let emulator = start().await;
+    let mut signing = Signing::for_emulator(&emulator);
+    signing.signed_body = Some(br#"{"createTokenWithScopes":["chat"]}"#);
+    let reply = send_signed_with(
+        &emulator,
+        Method::POST,
+        CREATE,
+        br#"{"createTokenWithScopes":["voip"]}"#,
+        signing,
+    )
+    .await;
+    assert_denied(&reply, "Content hash mismatch");
+}
+
+#[tokio::test]
+async fn a_matching_hash_with_a_forged_signature_is_a_signature_mismatch() {
+    let emulator = start().await;
+    let url = url(&emulator, CREATE);
+    let signer =
+        azure_communication_common::AccessKeySigner::new(emulator.access_key().to_owned()).unwrap();
+    let signed = signer.sign("POST", &url, b"{}", emulator.now()).unwrap();
+    // sign a different path, send to this one
+    let other = signer
+        .sign(
+            "POST",
+            &common::url(&emulator, "/identities?api-version=2023-08-01"),
+            b"{}",
+            emulator.now(),
+        )
+        .unwrap();
+    let headers = vec![
+        ("x-ms-date", signed.x_ms_date.clone()),
+        ("x-ms-content-sha256", signed.x_ms_content_sha256.clone()),
+        ("authorization", other.authorization),
+    ];
+    let reply = send(Method::POST, url.clone(), headers, b"{}".to_vec()).await;
+    assert_denied(&reply, "Signature mismatch");
+    // the method is part of the signature too
+    let deleted = signer.sign("DELETE", &url, b"{}", emulator.now()).unwrap();
+    let headers = vec![
+        ("x-ms-date", signed.x_ms_date),
+        ("x-ms-content-sha256", signed.x_ms_content_sha256),
+        ("authorization", deleted.authorization),
+    ];
+    let reply = send(Method::POST, url, headers, b"{}".to_vec()).await;
+    assert_denied(&reply, "Signature mismatch");
+}
+
+#[tokio::test]
+async fn the_wrong_key_is_a_signature_mismatch() {
+    let emulator = start().await;
+    let mut signing = Signing::for_emulator(&emulator);
+    signing.key = "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk=".to_owned();
+    let reply = send_signed_with(&emulator, Method::POST, CREATE, b"{}", signing).await;
+    assert_denied(&reply, "Signature mismatch");
+    // and the message never carries the key or the expected signature
+    assert!(!reply.message().contains(emulator.access_key()));
+}
+
+#[tokio::test]
+async fn dates_more_than_15_minutes_off_are_denied() {
+    let emulator = start().await;
+    for offset in [-16i64, 16] {
+        let mut signing = Signing::for_emulator(&emulator);
+        signing.date = time::OffsetDateTime::now_utc() + time::Duration::minutes(offset);
+        let reply = send_signed_with(&emulator, Method::POST, CREATE, b"{}", signing).await;
+        assert_denied(&reply, "15 minutes");
+    }
+    for offset in [-14i64, 14] {
+        let mut signing = Signing::for_emulator(&emulator);
+        signing.date = time::OffsetDateTime::now_utc() + time::Duration::minutes(offset);
+        let reply = send_signed_with(&emulator, Method::POST, CREATE, b"{}", signing).await;
+        assert_eq!(reply.status, StatusCode::CREATED);
+    }
+}
+
+#[tokio::test]
+async fn advancing_the_token_clock_does_not_break_signing() {
+    let emulator = start().await;
+    emulator.advance_time(Duration::from_secs(3600));
+    // signed with the real clock: still accepted
+    assert_eq!(
+        send_signed(&emulator, Method::POST, CREATE, b"{}")
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    // the skew check is against the system clock, not the token clock
+    let mut signing = Signing::for_emulator(&emulator);
+    signing.date = emulator.now();
+    let reply = send_signed_with(&emulator, Method::POST, CREATE, b"{}", signing).await;
+    assert_denied(&reply, "off the server's time");
+}
+
+#[tokio::test]
+async fn every_signed_header_is_required() {
+    let emulator = start().await;
+    for header in ["x-ms-date", "x-ms-content-sha256", "authorization"] {
+        let mut signing = Signing::for_emulator(&emulator);
+        signing.omit = Some(header);
+        let reply = send_signed_with(&emulator, Method::POST, CREATE, b"{}", signing).await;
+        assert_denied(&reply, &format!("Missing header {header}"));
+    }
+}
+
+#[tokio::test]
+async fn malformed_dates_and_authorization_headers_are_denied() {
+    let emulator = start().await;
+    let mut signing = Signing::for_emulator(&emulator);
+    signing.omit = Some("x-ms-date");
+    signing.extra_headers = vec![("x-ms-date", "2026-01-01T00:00:00Z".to_owned())];
+    let reply = send_signed_with(&emulator, Method::POST, CREATE, b"{}", signing).await;
+    assert_denied(&reply, "not an RFC 1123 date");
+
+    for (authorization, needle) in [
+        ("Bearer abc", "not an HMAC-SHA256"),
+        ("HMAC-SHA256 Signature=abc", "no SignedHeaders"),
+        (
+            "HMAC-SHA256 SignedHeaders=host;x-ms-date&Signature=abc",
+            "SignedHeaders must be",
+        ),
+        (
+            "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256",
+            "no Signature",
+        ),
+        (
+            "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=!!",
+            "Signature mismatch",
+        ),
+    ] {
+        let mut signing = Signing::for_emulator(&emulator);
+        signing.omit = Some("authorization");
+        signing.extra_headers = vec![("authorization", authorization.to_owned())];
+        let reply = send_signed_with(&emulator, Method::POST, CREATE, b"{}", signing).await;
+        assert_denied(&reply, needle);
+    }
+}
+
+#[tokio::test]
+async fn a_custom_access_key_is_used() {
+    let key = "cHJlZGljdGFibGUta2V5LWZvci10ZXN0cw==";
+    let emulator =
+        acs_emulator::Emulator::start(acs_emulator::EmulatorOptions::new().access_key(key))
+            .await
+            .unwrap();
+    assert_eq!(emulator.access_key(), key);
+    assert!(emulator
+        .connection_string()
+        .ends_with(&format!(";accesskey={key}")));
+    assert_eq!(
+        send_signed(&emulator, Method::POST, CREATE, b"{}")
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+}
