@@ -1,0 +1,34 @@
+//! The clock the credential reads: wall-clock time for expiry comparisons and
+//! a monotonic reading for scheduling. Injected so that tests drive time.
+
+use azure_core::time::OffsetDateTime;
+use std::{fmt, sync::OnceLock, time::Instant};
+
+/// A source of time for [`AzureCommunicationTokenCredential`](crate::AzureCommunicationTokenCredential).
+///
+/// Not needed in normal use (the system clock is the default). Tests inject
+/// one whose readings follow the async runtime's (paused) clock, so that
+/// refresh schedules are checked to the millisecond without sleeping.
+/// Sleeping itself always goes through azure_core's async runtime.
+#[doc(hidden)]
+pub trait Clock: Send + Sync + fmt::Debug + 'static {
+    /// Wall-clock time, used to compare against token expiries.
+    fn now_utc(&self) -> OffsetDateTime;
+    /// Monotonic time since an arbitrary fixed origin, used for scheduling.
+    fn monotonic(&self) -> std::time::Duration;
+}
+
+/// The system clock: `OffsetDateTime::now_utc()` and `std::time::Instant`.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_utc(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+
+    fn monotonic(&self) -> std::time::Duration {
+        static ORIGIN: OnceLock<Instant> = OnceLock::new();
+        ORIGIN.get_or_init(Instant::now).elapsed()
+    }
+}
