@@ -227,11 +227,7 @@ impl CommunicationTokenRefreshOptions {
         self.initial_token
             .clone()
             .map(|parts| {
-                resolve_token(
-                    parts,
-                    self.undecodable_token_lifetime,
-                    self.clock.now_utc(),
-                )
+                resolve_token(parts, self.undecodable_token_lifetime, self.clock.now_utc())
             })
             .transpose()
     }
@@ -246,7 +242,10 @@ impl fmt::Debug for CommunicationTokenRefreshOptions {
                 &self.initial_token.as_ref().map(|_| "<redacted>"),
             )
             .field("refresh_proactively", &self.refresh_proactively)
-            .field("undecodable_token_lifetime", &self.undecodable_token_lifetime)
+            .field(
+                "undecodable_token_lifetime",
+                &self.undecodable_token_lifetime,
+            )
             .field("refresh_timeout", &self.refresh_timeout)
             .finish()
     }

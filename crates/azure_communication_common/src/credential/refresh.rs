@@ -200,7 +200,13 @@ impl TokenCache {
     /// A static credential: `get_token` always returns `token`.
     pub(crate) fn new_static(token: AccessToken, clock: Arc<dyn Clock>) -> Self {
         let now = clock.now_utc();
-        Self::new(Some(Cached::new(token, now)), None, false, Duration::ZERO, clock)
+        Self::new(
+            Some(Cached::new(token, now)),
+            None,
+            false,
+            Duration::ZERO,
+            clock,
+        )
     }
 
     /// A refreshing credential.

@@ -273,6 +273,10 @@ struct Claims<'a> {
 
 /// The raw JSON text of a top-level numeric `exp` claim.
 fn claims_exp(json: &[u8]) -> Option<&RawValue> {
+    // serde would also read a struct from a JSON array; only an object has claims
+    if json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return None;
+    }
     let claims: Claims<'_> = serde_json::from_slice(json).ok()?;
     let exp = claims.exp?;
     let first = *exp.get().as_bytes().first()?;
@@ -434,7 +438,10 @@ mod tests {
         assert_eq!(decimal_to_unix_nanos("1.2345678919"), Some(1_234_567_891));
         assert_eq!(decimal_to_unix_nanos("1e400"), None);
         assert_eq!(decimal_to_unix_nanos("0e400"), Some(0));
-        assert_eq!(decimal_to_unix_nanos("0.000e-99999999999999999999"), Some(0));
+        assert_eq!(
+            decimal_to_unix_nanos("0.000e-99999999999999999999"),
+            Some(0)
+        );
         assert_eq!(decimal_to_unix_nanos("1E+2"), Some(100_000_000_000));
     }
 
