@@ -42,7 +42,160 @@ pub trait CommunicationTokenCredential: Send + Sync + fmt::Debug {
 /// refresh. `Debug` shows the kind of credential and the token's expiry,
 /// never the token.
 ///
-/// See the [module documentation](crate#user-access-tokens) for the scenarios.
+/// It implements [`CommunicationTokenCredential`] and azure_core's
+/// [`TokenCredential`] (scopes are ignored), so it plugs into azure_core's
+/// `BearerTokenAuthorizationPolicy` like any other credential.
+///
+/// # Create a credential with a static token
+///
+/// For a short-lived client (say, one chat session), a token string is
+/// enough. `get_token` returns it as is, even after it has expired (the
+/// service then rejects it); nothing runs in the background.
+///
+/// ```
+/// use azure_communication_common::AzureCommunicationTokenCredential;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> azure_core::Result<()> {
+/// # let user_access_token = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjMyNTAzNjgwMDAwfQ.c2ln";
+/// let credential = AzureCommunicationTokenCredential::from_token(user_access_token)?;
+/// let token = credential.get_token().await?;
+/// assert_eq!(token.expires_on.year(), 3000);
+/// # Ok(()) }
+/// ```
+///
+/// # Create a credential with a callback
+///
+/// The *token refresher* fetches a fresh token, typically from your own
+/// server, which issues it with the ACS Identity service. It is called on the
+/// first `get_token` and whenever the cached token is within two minutes of
+/// expiry; it may return a token `String` or an [`AccessToken`].
+///
+/// ```
+/// use azure_communication_common::{AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions};
+///
+/// async fn fetch_token_from_my_server_for_user(user: &str) -> azure_core::Result<String> {
+///     // e.g. an HTTP call to your own service
+/// #   let _ = user;
+/// #   Ok("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjMyNTAzNjgwMDAwfQ.c2ln".to_owned())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> azure_core::Result<()> {
+/// let credential = AzureCommunicationTokenCredential::with_refresher(
+///     CommunicationTokenRefreshOptions::new(|| fetch_token_from_my_server_for_user("bob@contoso.com")),
+/// )?;
+/// let token = credential.get_token().await?;
+/// # assert_eq!(token.expires_on.year(), 3000);
+/// # Ok(()) }
+/// ```
+///
+/// # Create a credential with proactive token refreshing
+///
+/// With `refresh_proactively(true)` the token is refreshed in the background
+/// ten minutes before it expires (or after half its lifetime when it lives
+/// less than that), so callers rarely wait. A failed background refresh is
+/// retried with backoff. The background timer starts on the first
+/// `get_token` and ends with [`dispose`](Self::dispose) or the last handle.
+///
+/// ```
+/// use azure_communication_common::{AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions};
+/// # async fn fetch_token_from_my_server_for_user(_: &str) -> azure_core::Result<String> {
+/// #   Ok("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjMyNTAzNjgwMDAwfQ.c2ln".to_owned())
+/// # }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> azure_core::Result<()> {
+/// let credential = AzureCommunicationTokenCredential::with_refresher(
+///     CommunicationTokenRefreshOptions::new(|| fetch_token_from_my_server_for_user("bob@contoso.com"))
+///         .refresh_proactively(true),
+/// )?;
+/// let token = credential.get_token().await?;
+/// // ... use the credential; when done:
+/// credential.dispose();
+/// # Ok(()) }
+/// ```
+///
+/// # Create a credential with proactive token refreshing and an initial token
+///
+/// If you already have a token (for example one your page was rendered
+/// with), pass it as the initial token: the first `get_token` returns it
+/// without calling the refresher.
+///
+/// ```
+/// use azure_communication_common::{AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions};
+/// # async fn fetch_token_from_my_server_for_user(_: &str) -> azure_core::Result<String> {
+/// #   Ok("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjMyNTAzNjgwMDAwfQ.c2ln".to_owned())
+/// # }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> azure_core::Result<()> {
+/// # let initial_token = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjMyNTAzNjgwMDAwfQ.aW5pdGlhbA";
+/// let credential = AzureCommunicationTokenCredential::with_refresher(
+///     CommunicationTokenRefreshOptions::new(|| fetch_token_from_my_server_for_user("bob@contoso.com"))
+///         .refresh_proactively(true)
+///         .with_initial_token(initial_token.to_owned()),
+/// )?;
+/// assert_eq!(credential.get_token().await?.token.secret(), initial_token);
+/// # Ok(()) }
+/// ```
+///
+/// # An opaque token with a known expiry
+///
+/// Some tokens are not JWTs (enterprise Entra users get encrypted tokens),
+/// so their expiry cannot be read; as a string they would be assumed to live
+/// [`undecodable_token_lifetime`](CommunicationTokenRefreshOptions::undecodable_token_lifetime)
+/// (600 s by default). When you know the expiry, pass an [`AccessToken`],
+/// statically or from the refresher:
+///
+/// ```
+/// use azure_communication_common::{AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions};
+/// use azure_core::{credentials::AccessToken, time::{Duration, OffsetDateTime}};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> azure_core::Result<()> {
+/// let expires_on = OffsetDateTime::now_utc() + Duration::hours(24);
+/// let credential =
+///     AzureCommunicationTokenCredential::from_access_token(AccessToken::new("opaque-token", expires_on));
+/// assert_eq!(credential.get_token().await?.expires_on, expires_on);
+///
+/// let refreshing = AzureCommunicationTokenCredential::with_refresher(CommunicationTokenRefreshOptions::new(
+///     || async {
+///         // e.g. the identity response's `token` and `expiresOn`
+///         Ok(AccessToken::new("opaque-token", OffsetDateTime::now_utc() + Duration::hours(24)))
+///     },
+/// ))?;
+/// assert_eq!(refreshing.get_token().await?.token.secret(), "opaque-token");
+/// # Ok(()) }
+/// ```
+///
+/// # Troubleshooting invalid tokens
+///
+/// Token strings are checked when they are read (by [`from_token`](Self::from_token),
+/// an initial token, a refresher result, or [`parse_token`](crate::parse_token)).
+/// The error says what was wrong and never contains the token:
+///
+/// | message starts with / mentions | cause | fix |
+/// |---|---|---|
+/// | `Invalid token: token must not be empty.` | an empty or blank string (an unset variable?) | pass the token |
+/// | ``it starts with `Bearer ` `` | a whole `Authorization` header value | pass only the text after `Bearer ` |
+/// | `it looks like a JSON response` | the identity response object, serialized | pass its `token` field |
+/// | `it is wrapped in quotes` | a JSON string literal | remove the quotes |
+/// | `leading or trailing whitespace` | a newline read from a file or environment variable | trim it |
+/// | `contains ... at character N` | a character a bearer token cannot hold (`%`, `,`, a space...) | pass the token unchanged (not URL-encoded, not a list) |
+/// | `'=' at character N is not base64 padding` | a truncated or joined token | copy the whole token |
+///
+/// A token that is well-formed but not a JWT with a numeric `exp` is not an
+/// error: it is accepted as opaque with an assumed lifetime, and a warning is
+/// logged once (through `tracing`). If that warning surprises you, check that
+/// you pass the ACS token and not some other token.
+///
+/// Errors from `get_token`: `User credential is disposed` (the credential, or
+/// a clone of it, was disposed); `The token returned from the tokenRefresher is
+/// expired.` (the refresher returned a token that is already expired — check
+/// the server's clock and what it returns); `The token refresh did not complete
+/// within ...` (the refresher hung for longer than `refresh_timeout`); or the
+/// refresher's own error.
 #[derive(Clone)]
 pub struct AzureCommunicationTokenCredential {
     state: Arc<TokenCache>,
