@@ -949,3 +949,20 @@ async fn invalid_options_fail_at_construction() {
     assert_eq!(token.token.secret(), "opaque");
     assert_eq!(token.expires_on - rec.now(), Duration::minutes(30));
 }
+
+#[test]
+fn public_types_and_futures_are_send_and_sync() {
+    fn send<T: Send>(_: &T) {}
+    fn send_sync_clone<T: Send + Sync + Clone + std::fmt::Debug + 'static>() {}
+    send_sync_clone::<AzureCommunicationTokenCredential>();
+    send_sync_clone::<CommunicationTokenRefreshOptions>();
+    send_sync_clone::<CommunicationGetTokenOptions>();
+    let credential = AzureCommunicationTokenCredential::from_access_token(AccessToken::new(
+        "t",
+        OffsetDateTime::now_utc(),
+    ));
+    send(&credential.get_token());
+    send(&CommunicationTokenCredential::get_token(&credential, None));
+    let _: Arc<dyn CommunicationTokenCredential> = Arc::new(credential.clone());
+    let _: Arc<dyn azure_core::credentials::TokenCredential> = Arc::new(credential);
+}

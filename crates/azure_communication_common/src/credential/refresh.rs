@@ -132,6 +132,15 @@ enum Trigger {
     Proactive,
 }
 
+impl Trigger {
+    fn as_str(self) -> &'static str {
+        match self {
+            Trigger::OnDemand => "on_demand",
+            Trigger::Proactive => "proactive",
+        }
+    }
+}
+
 /// The shared state behind every clone of a credential.
 pub(crate) struct TokenCache {
     cached: ArcSwapOption<Cached>,
@@ -348,7 +357,7 @@ impl TokenCache {
         let weak = Arc::downgrade(self);
         let timeout = self.timeout;
         let clock = self.clock.clone();
-        let span = tracing::debug_span!("communication_token_refresh", trigger = ?trigger);
+        let span = tracing::debug_span!("communication_token_refresh", trigger = trigger.as_str());
         let work = async move {
             let fetch = source.fetch();
             let sleep = azure_core::sleep(timeout);
