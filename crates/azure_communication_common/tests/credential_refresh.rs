@@ -966,3 +966,38 @@ fn public_types_and_futures_are_send_and_sync() {
     let _: Arc<dyn CommunicationTokenCredential> = Arc::new(credential.clone());
     let _: Arc<dyn azure_core::credentials::TokenCredential> = Arc::new(credential);
 }
+
+#[test]
+fn a_credential_outlives_the_runtime_its_timer_ran_on() {
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap()
+    };
+    let first = runtime();
+    let (rec, credential) = first.block_on(async {
+        let rec = Recorder::new();
+        let credential = AzureCommunicationTokenCredential::with_refresher(
+            rec.issuing(Duration::hours(1)).refresh_proactively(true),
+        )
+        .unwrap();
+        credential.get_token().await.unwrap();
+        settle().await;
+        assert_eq!(alive_tasks(), 1);
+        (rec, credential)
+    });
+    drop(first); // the timer task dies with its runtime
+    let second = runtime();
+    second.block_on(async {
+        assert_eq!(
+            credential.get_token().await.unwrap().token.secret(),
+            "token-0"
+        );
+        settle().await;
+        assert_eq!(alive_tasks(), 1, "a new timer on the new runtime");
+    });
+    assert_eq!(rec.count(), 1);
+    drop(credential);
+}

@@ -153,7 +153,8 @@ pub(crate) struct TokenCache {
     /// Monotonic nanoseconds + 1 of the last successful refresh; 0 = never.
     last_refresh: AtomicU64,
     gate: Mutex<Gate>,
-    timer: Mutex<Option<SpawnedTask>>,
+    /// The proactive timer task and a runtime-independent way to stop it.
+    timer: Mutex<Option<(SpawnedTask, AbortHandle)>>,
     timer_running: AtomicBool,
 }
 
@@ -422,8 +423,9 @@ impl TokenCache {
         if self.is_disposed() || self.timer_running.swap(true, Ordering::AcqRel) {
             return;
         }
-        let task = proactive_loop(Arc::downgrade(self));
-        *timer = Some(get_async_runtime().spawn(Box::pin(task)));
+        let (task, abort) = futures::future::abortable(proactive_loop(Arc::downgrade(self)));
+        let spawned = get_async_runtime().spawn(Box::pin(task.map(|_| ())));
+        *timer = Some((spawned, abort));
     }
 
     /// Cancels everything; `get_token` fails from now on.
@@ -434,7 +436,10 @@ impl TokenCache {
             abort.abort();
         }
         self.cached.store(None);
-        if let Some(task) = lock(&self.timer).take() {
+        if let Some((task, abort)) = lock(&self.timer).take() {
+            // both: the runtime's abort, and one that works on any runtime
+            // (it wakes the task, which then drops its future)
+            abort.abort();
             task.abort();
         }
     }
@@ -558,10 +563,38 @@ enum Step {
     Refresh,
 }
 
+/// Clears `timer_running` if the timer task is dropped before it finishes
+/// (aborted, or its runtime shut down), so that a later `get_token` (perhaps
+/// on another runtime) starts a new timer.
+struct TimerGuard {
+    weak: Weak<TokenCache>,
+    armed: bool,
+}
+
+impl Drop for TimerGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            if let Some(state) = self.weak.upgrade() {
+                state.timer_running.store(false, Ordering::Release);
+            }
+        }
+    }
+}
+
 /// The proactive timer task. Holds only a `Weak`; each step upgrades it
 /// briefly, so dropping the last credential handle ends the task (and the
 /// state's `Drop` aborts it right away).
 async fn proactive_loop(weak: Weak<TokenCache>) {
+    let mut guard = TimerGuard {
+        weak: weak.clone(),
+        armed: true,
+    };
+    proactive_steps(weak).await;
+    // a normal end has already cleared (or handed over) `timer_running`
+    guard.armed = false;
+}
+
+async fn proactive_steps(weak: Weak<TokenCache>) {
     let mut retry = RetryState::default();
     loop {
         let step = match weak.upgrade() {
