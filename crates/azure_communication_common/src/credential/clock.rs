@@ -2,7 +2,11 @@
 //! a monotonic reading for scheduling. Injected so that tests drive time.
 
 use azure_core::time::OffsetDateTime;
-use std::{fmt, sync::OnceLock, time::Instant};
+use std::{
+    fmt,
+    sync::OnceLock,
+    time::{Instant, SystemTime, UNIX_EPOCH},
+};
 
 /// A source of time for [`AzureCommunicationTokenCredential`](crate::AzureCommunicationTokenCredential).
 ///
@@ -16,6 +20,13 @@ pub trait Clock: Send + Sync + fmt::Debug + 'static {
     fn now_utc(&self) -> OffsetDateTime;
     /// Monotonic time since an arbitrary fixed origin, used for scheduling.
     fn monotonic(&self) -> std::time::Duration;
+
+    /// [`now_utc`](Self::now_utc) as nanoseconds since the Unix epoch (the
+    /// cached `get_token` path compares this; the system clock reads it
+    /// without building a date).
+    fn now_unix_nanos(&self) -> i128 {
+        self.now_utc().unix_timestamp_nanos()
+    }
 }
 
 /// The system clock: `OffsetDateTime::now_utc()` and `std::time::Instant`.
@@ -25,6 +36,13 @@ pub(crate) struct SystemClock;
 impl Clock for SystemClock {
     fn now_utc(&self) -> OffsetDateTime {
         OffsetDateTime::now_utc()
+    }
+
+    fn now_unix_nanos(&self) -> i128 {
+        match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(since) => since.as_nanos() as i128,
+            Err(before) => -(before.duration().as_nanos() as i128),
+        }
     }
 
     fn monotonic(&self) -> std::time::Duration {

@@ -98,6 +98,9 @@ struct Cached {
     token: AccessToken,
     /// Refresh proactively once the remaining lifetime is at most this.
     refresh_lead: Duration,
+    /// `expires_on - ON_DEMAND_REFRESH_WINDOW` in Unix nanoseconds: the
+    /// cached path compares one clock reading with this.
+    serve_until_unix_nanos: i128,
 }
 
 impl Cached {
@@ -110,9 +113,12 @@ impl Cached {
         } else {
             Duration::ZERO
         };
+        let serve_until_unix_nanos =
+            token.expires_on.unix_timestamp_nanos() - ON_DEMAND_REFRESH_WINDOW.whole_nanoseconds();
         Self {
             token,
             refresh_lead,
+            serve_until_unix_nanos,
         }
     }
 }
@@ -279,10 +285,8 @@ impl TokenCache {
             let guard = self.cached.load();
             match guard.as_ref() {
                 Some(cached) if self.source.is_none() => return Ok(cached.token.clone()),
-                Some(cached)
-                    if cached.token.expires_on - self.clock.now_utc()
-                        > ON_DEMAND_REFRESH_WINDOW =>
-                {
+                // i.e. `expires_on - now > ON_DEMAND_REFRESH_WINDOW`
+                Some(cached) if self.clock.now_unix_nanos() < cached.serve_until_unix_nanos => {
                     let token = cached.token.clone();
                     drop(guard);
                     self.ensure_timer();
@@ -300,7 +304,7 @@ impl TokenCache {
         if let Some(c) = &cached {
             // No refresh storm: a token that was fetched less than a second ago and is
             // still valid is served even inside the on-demand window.
-            if c.token.expires_on > self.clock.now_utc() && self.refreshed_within_min_interval() {
+            if self.refreshed_within_min_interval() && c.token.expires_on > self.clock.now_utc() {
                 return Ok(c.token.clone());
             }
         }

@@ -545,6 +545,21 @@ mod timing {
         time("now", &|| {
             std::hint::black_box(OffsetDateTime::now_utc());
         });
+        time("SystemTime::now", &|| {
+            std::hint::black_box(std::time::SystemTime::now());
+        });
+        time("Instant::now", &|| {
+            std::hint::black_box(std::time::Instant::now());
+        });
+        let secret = Secret::new(token.clone());
+        time("Secret clone+drop", &|| {
+            std::hint::black_box(std::hint::black_box(&secret).clone());
+        });
+        let swap = arc_swap::ArcSwapOption::new(Some(std::sync::Arc::new(secret.clone())));
+        time("arcswap load", &|| {
+            let g = swap.load();
+            std::hint::black_box(g.as_ref().map(|s| s.secret().len()));
+        });
         time("to_owned", &|| {
             std::hint::black_box(std::hint::black_box(&token).to_owned());
         });
