@@ -703,3 +703,62 @@ mod tests {
         assert!(state < 512);
     }
 }
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::credential::clock::SystemClock;
+    use futures::FutureExt;
+
+    #[test]
+    #[ignore]
+    fn timing_cached_path() {
+        let token = "x".repeat(693);
+        let far = azure_core::time::OffsetDateTime::now_utc() + Duration::days(3650);
+        let cache = Arc::new(TokenCache::new_static(
+            AccessToken::new(token.clone(), far),
+            Arc::new(SystemClock),
+        ));
+        let refreshing = Arc::new(TokenCache::new(
+            Some(Cached::new(
+                AccessToken::new(token, far),
+                far - Duration::days(3650),
+            )),
+            None,
+            false,
+            Duration::seconds(30),
+            Arc::new(SystemClock),
+        ));
+        let n = 200_000;
+        let time = |name: &str, f: &dyn Fn()| {
+            let best = (0..15)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    for _ in 0..n {
+                        f();
+                    }
+                    t.elapsed() / n
+                })
+                .min()
+                .unwrap();
+            println!("{name}: {best:?}/op (best of 15)");
+        };
+        time("static get_token", &|| {
+            std::hint::black_box(cache.get_token().now_or_never());
+        });
+        time("refreshing get_token (no source)", &|| {
+            std::hint::black_box(refreshing.get_token().now_or_never());
+        });
+        time("load+clock", &|| {
+            let g = refreshing.cached.load();
+            std::hint::black_box(
+                g.as_ref()
+                    .map(|c| SystemClock.now_unix_nanos() < c.serve_until_unix_nanos),
+            );
+        });
+        println!(
+            "future size {}",
+            std::mem::size_of_val(&refreshing.get_token())
+        );
+    }
+}
