@@ -190,6 +190,31 @@ pub trait CommunicationTokenCredential: Send + Sync + fmt::Debug {
 /// logged once (through `tracing`). If that warning surprises you, check that
 /// you pass the ACS token and not some other token.
 ///
+/// # Behaviour details
+///
+/// Choices this crate makes where the reference libraries are silent:
+///
+/// * A token that expires exactly now counts as expired (a refresher result
+///   like that is an error).
+/// * Inside the two-minute on-demand window, a still-valid token that was
+///   fetched less than a second ago is served without refreshing again, so a
+///   refresher that hands out very short-lived tokens causes at most one
+///   refresh a second. An expired token is always refreshed.
+/// * A failed proactive refresh is retried after 1–2 s, 2–4 s, 4–8 s, ... (at
+///   most 60 s), never later than 100 ms before the token expires; when less
+///   than a second is left it gives up (logged) and the next `get_token`
+///   refreshes on demand. A token obtained on demand meanwhile resets the
+///   schedule.
+/// * Across all credentials of a process, at most
+///   [`MAX_CONCURRENT_PROACTIVE_REFRESHES`](crate::MAX_CONCURRENT_PROACTIVE_REFRESHES)
+///   proactive refreshes run at once; on-demand refreshes are not limited.
+/// * The proactive timer wakes at least once a day to re-read the wall clock.
+/// * The proactive timer runs on azure_core's async runtime (tokio by
+///   default), so with proactive refresh `get_token` must be called from
+///   within that runtime. If the runtime shuts down, the next `get_token`
+///   (on a new runtime) starts a new timer.
+/// * `exp` is read to the nanosecond (digits beyond are truncated).
+///
 /// Errors from `get_token`: `User credential is disposed` (the credential, or
 /// a clone of it, was disposed); `The token returned from the tokenRefresher is
 /// expired.` (the refresher returned a token that is already expired — check
@@ -252,15 +277,33 @@ impl AzureCommunicationTokenCredential {
             undecodable_token_lifetime: options.undecodable_token_lifetime,
             clock: options.clock.clone(),
         };
-        Ok(Self {
+        Ok(Self::from_source(
+            Arc::new(source),
+            initial,
+            options.refresh_proactively,
+            options.refresh_timeout,
+            options.clock,
+        ))
+    }
+
+    /// A refreshing credential over any token source (the refresher callback
+    /// today; the Entra token exchange plugs in here).
+    pub(crate) fn from_source(
+        source: Arc<dyn TokenSource>,
+        initial: Option<AccessToken>,
+        refresh_proactively: bool,
+        refresh_timeout: Duration,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
             state: Arc::new(TokenCache::new_refreshing(
-                Arc::new(source),
+                source,
                 initial,
-                options.refresh_proactively,
-                options.refresh_timeout,
-                options.clock,
+                refresh_proactively,
+                refresh_timeout,
+                clock,
             )),
-        })
+        }
     }
 
     /// Gets a valid token.
