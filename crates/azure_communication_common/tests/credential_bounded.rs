@@ -4,7 +4,7 @@
 mod credential_support;
 
 use azure_communication_common::{
-    AzureCommunicationTokenCredential, Clock, CommunicationTokenRefreshOptions,
+    AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions, TokenClock,
     MAX_CONCURRENT_PROACTIVE_REFRESHES,
 };
 use azure_core::{credentials::AccessToken, time::Duration};

@@ -5,7 +5,7 @@
 mod credential_support;
 
 use azure_communication_common::{
-    parse_token, AzureCommunicationTokenCredential, Clock, CommunicationTokenRefreshOptions,
+    parse_token, AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions, TokenClock,
 };
 use azure_core::{error::ErrorKind, time::Duration};
 use credential_support::{jwt_expiring, jwt_with_payload, TokioClock};

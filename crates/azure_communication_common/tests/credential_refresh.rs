@@ -58,7 +58,7 @@ impl Recorder {
         self.live.load(Ordering::SeqCst)
     }
     fn now(&self) -> OffsetDateTime {
-        use azure_communication_common::Clock;
+        use azure_communication_common::TokenClock;
         self.clock.now_utc()
     }
     /// Options whose refresher runs `f(call index, now)`.
@@ -376,7 +376,7 @@ async fn string_refresher_uses_jwt_exp_or_undecodable_lifetime() {
     let options = CommunicationTokenRefreshOptions::new(move || {
         let n = c.fetch_add(1, Ordering::SeqCst);
         let jwt = {
-            use azure_communication_common::Clock;
+            use azure_communication_common::TokenClock;
             jwt_expiring(clock.now_utc() + Duration::hours(2), 7)
         };
         async move {

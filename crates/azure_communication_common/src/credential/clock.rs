@@ -15,7 +15,7 @@ use std::{
 /// refresh schedules are checked to the millisecond without sleeping.
 /// Sleeping itself always goes through azure_core's async runtime.
 #[doc(hidden)]
-pub trait Clock: Send + Sync + fmt::Debug + 'static {
+pub trait TokenClock: Send + Sync + fmt::Debug + 'static {
     /// Wall-clock time, used to compare against token expiries.
     fn now_utc(&self) -> OffsetDateTime;
     /// Monotonic time since an arbitrary fixed origin, used for scheduling.
@@ -33,7 +33,7 @@ pub trait Clock: Send + Sync + fmt::Debug + 'static {
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct SystemClock;
 
-impl Clock for SystemClock {
+impl TokenClock for SystemClock {
     fn now_utc(&self) -> OffsetDateTime {
         OffsetDateTime::now_utc()
     }

@@ -20,7 +20,7 @@ mod token;
 mod token_credential;
 
 #[doc(hidden)]
-pub use clock::Clock;
+pub use clock::TokenClock;
 pub use options::{
     CommunicationGetTokenOptions, CommunicationTokenRefreshOptions, IntoAccessToken,
     DEFAULT_REFRESH_TIMEOUT,

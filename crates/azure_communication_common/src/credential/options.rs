@@ -1,7 +1,7 @@
 //! Options for the refreshing credential and for `get_token`.
 
 use super::{
-    clock::{Clock, SystemClock},
+    clock::{SystemClock, TokenClock},
     token::{parse_token_at, DEFAULT_UNDECODABLE_TOKEN_LIFETIME},
 };
 use azure_core::{
@@ -69,7 +69,7 @@ pub(crate) fn resolve_token(
 /// The type-erased refresher: called with the opaque-token lifetime and the
 /// clock, it fetches a token and reads its expiry.
 pub(crate) type ErasedRefresher = Arc<
-    dyn Fn(Duration, Arc<dyn Clock>) -> BoxFuture<'static, azure_core::Result<AccessToken>>
+    dyn Fn(Duration, Arc<dyn TokenClock>) -> BoxFuture<'static, azure_core::Result<AccessToken>>
         + Send
         + Sync,
 >;
@@ -109,7 +109,7 @@ pub struct CommunicationTokenRefreshOptions {
     pub(crate) refresh_proactively: bool,
     pub(crate) undecodable_token_lifetime: Duration,
     pub(crate) refresh_timeout: Duration,
-    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn TokenClock>,
 }
 
 impl CommunicationTokenRefreshOptions {
@@ -129,7 +129,7 @@ impl CommunicationTokenRefreshOptions {
         Fut: Future<Output = azure_core::Result<T>> + Send + 'static,
         T: IntoAccessToken,
     {
-        let refresher: ErasedRefresher = Arc::new(move |lifetime, clock: Arc<dyn Clock>| {
+        let refresher: ErasedRefresher = Arc::new(move |lifetime, clock: Arc<dyn TokenClock>| {
             let fut = token_refresher();
             Box::pin(async move {
                 let token = fut.await?;
@@ -201,7 +201,7 @@ impl CommunicationTokenRefreshOptions {
 
     /// Replaces the clock (tests only).
     #[doc(hidden)]
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+    pub fn with_clock(mut self, clock: Arc<dyn TokenClock>) -> Self {
         self.clock = clock;
         self
     }

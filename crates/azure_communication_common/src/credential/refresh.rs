@@ -16,12 +16,12 @@
 //! * **Dispose.** Sets a flag, aborts the flight (every waiter gets
 //!   `User credential is disposed`) and the timer task, and drops the token.
 //!
-//! Expiry comparisons use wall-clock time ([`Clock::now_utc`]); scheduling
-//! uses monotonic time ([`Clock::monotonic`] and the runtime's `sleep`).
+//! Expiry comparisons use wall-clock time ([`TokenClock::now_utc`]); scheduling
+//! uses monotonic time ([`TokenClock::monotonic`] and the runtime's `sleep`).
 //! Token sources (a user callback today, an Entra token exchange later) plug
 //! in through [`TokenSource`]; nothing here knows where tokens come from.
 
-use super::clock::Clock;
+use super::clock::TokenClock;
 use arc_swap::ArcSwapOption;
 use async_lock::Semaphore;
 use azure_core::{
@@ -154,7 +154,7 @@ pub(crate) struct TokenCache {
     source: Option<Arc<dyn TokenSource>>,
     proactive: bool,
     timeout: Duration,
-    clock: Arc<dyn Clock>,
+    clock: Arc<dyn TokenClock>,
     disposed: AtomicBool,
     /// Monotonic nanoseconds + 1 of the last successful refresh; 0 = never.
     last_refresh: AtomicU64,
@@ -214,7 +214,7 @@ fn from_std(d: std::time::Duration) -> Duration {
 
 impl TokenCache {
     /// A static credential: `get_token` always returns `token`.
-    pub(crate) fn new_static(token: AccessToken, clock: Arc<dyn Clock>) -> Self {
+    pub(crate) fn new_static(token: AccessToken, clock: Arc<dyn TokenClock>) -> Self {
         let now = clock.now_utc();
         Self::new(
             Some(Cached::new(token, now)),
@@ -231,7 +231,7 @@ impl TokenCache {
         initial: Option<AccessToken>,
         proactive: bool,
         timeout: Duration,
-        clock: Arc<dyn Clock>,
+        clock: Arc<dyn TokenClock>,
     ) -> Self {
         let now = clock.now_utc();
         let initial = initial.map(|t| Cached::new(t, now));
@@ -243,7 +243,7 @@ impl TokenCache {
         source: Option<Arc<dyn TokenSource>>,
         proactive: bool,
         timeout: Duration,
-        clock: Arc<dyn Clock>,
+        clock: Arc<dyn TokenClock>,
     ) -> Self {
         Self {
             cached: ArcSwapOption::new(initial.map(Arc::new)),

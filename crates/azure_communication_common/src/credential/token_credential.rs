@@ -2,7 +2,7 @@
 //! `AzureCommunicationTokenCredential`.
 
 use super::{
-    clock::{Clock, SystemClock},
+    clock::{SystemClock, TokenClock},
     options::{CommunicationGetTokenOptions, CommunicationTokenRefreshOptions, ErasedRefresher},
     refresh::{TokenCache, TokenSource},
     token::{parse_token_at, DEFAULT_UNDECODABLE_TOKEN_LIFETIME},
@@ -230,7 +230,7 @@ pub struct AzureCommunicationTokenCredential {
 struct RefresherSource {
     refresher: ErasedRefresher,
     undecodable_token_lifetime: Duration,
-    clock: Arc<dyn Clock>,
+    clock: Arc<dyn TokenClock>,
 }
 
 impl TokenSource for RefresherSource {
@@ -250,7 +250,7 @@ impl AzureCommunicationTokenCredential {
     ///
     /// The token is empty or not a bearer token (see [`parse_token`](crate::parse_token)).
     pub fn from_token(token: &str) -> azure_core::Result<Self> {
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let clock: Arc<dyn TokenClock> = Arc::new(SystemClock);
         let token = parse_token_at(token, DEFAULT_UNDECODABLE_TOKEN_LIFETIME, clock.now_utc())?;
         Ok(Self::from_access_token(token))
     }
@@ -293,7 +293,7 @@ impl AzureCommunicationTokenCredential {
         initial: Option<AccessToken>,
         refresh_proactively: bool,
         refresh_timeout: Duration,
-        clock: Arc<dyn Clock>,
+        clock: Arc<dyn TokenClock>,
     ) -> Self {
         Self {
             state: Arc::new(TokenCache::new_refreshing(

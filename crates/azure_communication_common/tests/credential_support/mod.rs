@@ -1,7 +1,7 @@
 //! Helpers shared by the credential and token tests.
 #![allow(dead_code)]
 
-use azure_communication_common::Clock;
+use azure_communication_common::TokenClock;
 use azure_core::time::{Duration, OffsetDateTime};
 use std::sync::Arc;
 
@@ -30,7 +30,7 @@ impl TokioClock {
     }
 }
 
-impl Clock for TokioClock {
+impl TokenClock for TokioClock {
     fn now_utc(&self) -> OffsetDateTime {
         self.base + self.elapsed()
     }
