@@ -209,10 +209,11 @@ pub trait CommunicationTokenCredential: Send + Sync + fmt::Debug {
 ///   [`MAX_CONCURRENT_PROACTIVE_REFRESHES`](crate::MAX_CONCURRENT_PROACTIVE_REFRESHES)
 ///   proactive refreshes run at once; on-demand refreshes are not limited.
 /// * The proactive timer wakes at least once a day to re-read the wall clock.
-/// * The proactive timer runs on azure_core's async runtime (tokio by
-///   default), so with proactive refresh `get_token` must be called from
-///   within that runtime. If the runtime shuts down, the next `get_token`
-///   (on a new runtime) starts a new timer.
+/// * The proactive timer and the refresh timeout run on azure_core's async
+///   runtime (tokio by default), so a refreshing credential's `get_token` is
+///   called from within that runtime (a static credential works anywhere).
+///   If the runtime shuts down, the next `get_token` (on a new runtime)
+///   starts a new timer.
 /// * `exp` is read to the nanosecond (digits beyond are truncated).
 ///
 /// Errors from `get_token`: `User credential is disposed` (the credential, or
