@@ -1001,3 +1001,50 @@ fn a_credential_outlives_the_runtime_its_timer_ran_on() {
     assert_eq!(rec.count(), 1);
     drop(credential);
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_on_demand_success_during_backoff_restores_the_normal_schedule() {
+    let rec = Recorder::new();
+    let failing = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let f = failing.clone();
+    let initial = AccessToken::new("initial", rec.now() + Duration::hours(1));
+    let credential = AzureCommunicationTokenCredential::with_refresher(
+        rec.options(move |i, now| {
+            let fail = f.load(Ordering::SeqCst);
+            async move {
+                if fail {
+                    Err(azure_core::Error::with_message(ErrorKind::Io, "down"))
+                } else {
+                    Ok(AccessToken::new(
+                        format!("token-{i}"),
+                        now + Duration::hours(1),
+                    ))
+                }
+            }
+        })
+        .with_initial_token(initial)
+        .refresh_proactively(true),
+    )
+    .unwrap();
+    credential.get_token().await.unwrap();
+    // proactive attempts fail from 50 minutes on; the service recovers at 58 min
+    tokio::time::sleep(std::time::Duration::from_secs(58 * 60)).await;
+    let failed_attempts = rec.count();
+    assert!(failed_attempts >= 5, "{failed_attempts}");
+    failing.store(false, Ordering::SeqCst);
+    let token = credential.get_token().await.unwrap();
+    assert!(
+        token.token.secret().starts_with("token-"),
+        "inside the on-demand window: refreshed"
+    );
+    let recovered_at = *rec.times().last().unwrap();
+    // no more retries for the old token: the next refresh is 50 minutes after recovery
+    tokio::time::sleep(std::time::Duration::from_secs(49 * 60)).await;
+    assert_eq!(rec.count(), failed_attempts + 1, "{:?}", rec.times());
+    tokio::time::sleep(std::time::Duration::from_secs(2 * 60)).await;
+    assert_eq!(rec.count(), failed_attempts + 2);
+    assert!(close(
+        rec.times()[failed_attempts + 1] - recovered_at,
+        Duration::minutes(50)
+    ));
+}

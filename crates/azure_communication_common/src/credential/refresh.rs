@@ -455,14 +455,14 @@ impl TokenCache {
         }
         let guard = self.cached.load();
         let Some(cached) = guard.as_ref() else {
-            return Step::Idle(0);
+            return Step::Idle(None);
         };
-        let entry = Arc::as_ptr(cached) as usize;
         let now = self.clock.now_utc();
         let mono = self.clock.monotonic();
         let remaining = cached.token.expires_on - now;
-        if let Some((failed_entry, retry_at)) = retry.pending {
-            if failed_entry == entry {
+        if let Some((failed_entry, retry_at)) = &retry.pending {
+            let retry_at = *retry_at;
+            if std::ptr::eq(failed_entry.as_ptr(), Arc::as_ptr(cached)) {
                 return if mono >= retry_at {
                     Step::Refresh
                 } else {
@@ -513,17 +513,25 @@ impl TokenCache {
             "proactive token refresh failed; retrying"
         );
         retry.pending = Some((
-            Arc::as_ptr(cached) as usize,
+            Arc::downgrade(cached),
             self.clock.monotonic().saturating_add(to_std(delay)),
         ));
         true
     }
 
-    fn current_entry(&self) -> usize {
-        self.cached
-            .load()
-            .as_ref()
-            .map_or(0, |c| Arc::as_ptr(c) as usize)
+    /// Identifies the current cache entry. A `Weak` keeps the allocation, so
+    /// its address cannot be reused by a later entry while we compare.
+    fn current_entry(&self) -> Option<Weak<Cached>> {
+        self.cached.load().as_ref().map(Arc::downgrade)
+    }
+
+    fn entry_changed(&self, since: &Option<Weak<Cached>>) -> bool {
+        let current = self.cached.load();
+        match (current.as_ref(), since) {
+            (None, None) => false,
+            (Some(current), Some(since)) => !std::ptr::eq(Arc::as_ptr(current), since.as_ptr()),
+            _ => true,
+        }
     }
 }
 
@@ -556,13 +564,13 @@ fn jitter_unit() -> f64 {
 struct RetryState {
     failures: u32,
     /// (cache entry that failed to refresh, monotonic time of the retry)
-    pending: Option<(usize, std::time::Duration)>,
+    pending: Option<(Weak<Cached>, std::time::Duration)>,
 }
 
 enum Step {
     Exit,
-    /// Nothing to do until a new token arrives (the entry id of the current token).
-    Idle(usize),
+    /// Nothing to do until a new token arrives (the current entry).
+    Idle(Option<Weak<Cached>>),
     Sleep(Duration),
     Refresh,
 }
@@ -613,7 +621,7 @@ async fn proactive_steps(weak: Weak<TokenCache>) {
                 let Some(state) = weak.upgrade() else { return };
                 state.timer_running.store(false, Ordering::Release);
                 let restart = !state.is_disposed()
-                    && state.current_entry() != entry
+                    && state.entry_changed(&entry)
                     && !state.timer_running.swap(true, Ordering::AcqRel);
                 if !restart {
                     return;
@@ -645,7 +653,7 @@ async fn proactive_steps(weak: Weak<TokenCache>) {
                             let Some(state) = weak.upgrade() else { return };
                             state.timer_running.store(false, Ordering::Release);
                             let restart = !state.is_disposed()
-                                && state.current_entry() != entry
+                                && state.entry_changed(&entry)
                                 && !state.timer_running.swap(true, Ordering::AcqRel);
                             if !restart {
                                 return;
