@@ -1,1 +1,32 @@
-//! credential (placeholder)
+//! User access tokens (SPEC 2.1–2.3).
+//!
+//! * [`parse_token`] reads a token's expiry (JWT `exp`, or an assumed
+//!   lifetime for opaque tokens) and rejects strings that cannot be bearer
+//!   tokens with a message that says how to fix them.
+//! * [`AzureCommunicationTokenCredential`] holds a static token or refreshes
+//!   one through a callback ([`CommunicationTokenRefreshOptions`]), on demand
+//!   or proactively; its docs carry the usage scenarios and a troubleshooting
+//!   table. It implements [`CommunicationTokenCredential`] and azure_core's
+//!   `TokenCredential`.
+//!
+//! Files: `token.rs` (parsing), `options.rs` (options), `token_credential.rs`
+//! (the public credential), `refresh.rs` (the whole refresh state machine,
+//! with every timing constant at its top), `clock.rs` (the injectable clock).
+
+mod clock;
+mod options;
+mod refresh;
+mod token;
+mod token_credential;
+
+#[doc(hidden)]
+pub use clock::TokenClock;
+pub use options::{
+    CommunicationGetTokenOptions, CommunicationTokenRefreshOptions, IntoAccessToken,
+    DEFAULT_REFRESH_TIMEOUT,
+};
+pub use refresh::{
+    MAX_CONCURRENT_PROACTIVE_REFRESHES, ON_DEMAND_REFRESH_WINDOW, PROACTIVE_REFRESH_WINDOW,
+};
+pub use token::{parse_token, DEFAULT_UNDECODABLE_TOKEN_LIFETIME};
+pub use token_credential::{AzureCommunicationTokenCredential, CommunicationTokenCredential};

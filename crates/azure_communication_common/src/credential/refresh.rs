@@ -1,0 +1,772 @@
+//! The whole token refresh state machine (SPEC 2.3), in one place.
+//!
+//! * **Cache.** The current token lives in an [`ArcSwapOption`]: `get_token`
+//!   on a token that is more than [`ON_DEMAND_REFRESH_WINDOW`] from expiry is a
+//!   lock-free load, a clock read and a clone of the token.
+//! * **Single flight.** A refresh is one shared future (a *flight*) stored in
+//!   the gate; every caller that needs a token while it runs awaits a clone of
+//!   it and gets the same result. Dropping a caller's future drops only its
+//!   clone, never the flight. The flight stores its own result in the cache,
+//!   so whoever polls it to completion finishes the refresh for everybody.
+//! * **Proactive timer.** With proactive refresh on, one task per credential
+//!   (spawned through azure_core's async runtime on the first `get_token`)
+//!   sleeps until the token's refresh point, refreshes, and on failure
+//!   retries with capped exponential backoff and jitter. It holds only a
+//!   [`Weak`] reference: dropping the last credential handle ends it.
+//! * **Dispose.** Sets a flag, aborts the flight (every waiter gets
+//!   `User credential is disposed`) and the timer task, and drops the token.
+//!
+//! Expiry comparisons use wall-clock time ([`TokenClock::now_utc`]); scheduling
+//! uses monotonic time ([`TokenClock::monotonic`] and the runtime's `sleep`).
+//! Token sources (a user callback today, an Entra token exchange later) plug
+//! in through [`TokenSource`]; nothing here knows where tokens come from.
+
+use super::clock::TokenClock;
+use arc_swap::ArcSwapOption;
+use async_lock::Semaphore;
+use azure_core::{
+    async_runtime::{get_async_runtime, SpawnedTask},
+    credentials::AccessToken,
+    error::ErrorKind,
+    time::Duration,
+};
+use futures::{
+    future::{AbortHandle, BoxFuture, Either, FutureExt, Shared},
+    pin_mut,
+};
+use std::{
+    fmt,
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Mutex, MutexGuard, PoisonError, Weak,
+    },
+};
+use tracing::Instrument;
+
+/// `get_token` refreshes (and waits) once the cached token is this close to
+/// expiry: 2 minutes, as in the .NET, Python, iOS and Android libraries.
+/// A token expiring at 12:00:00 is served from the cache until 11:58:00.
+pub const ON_DEMAND_REFRESH_WINDOW: Duration = Duration::minutes(2);
+
+/// Proactive refresh happens this long before expiry: 10 minutes. A token
+/// that arrives with less than this left is refreshed after half of its
+/// remaining lifetime instead.
+pub const PROACTIVE_REFRESH_WINDOW: Duration = Duration::minutes(10);
+
+/// Refreshes of a credential never start more often than this: 1 second.
+pub const MIN_REFRESH_INTERVAL: Duration = Duration::seconds(1);
+
+/// First retry of a failed proactive refresh: after 1 s plus up to 1 s of jitter.
+pub const FIRST_RETRY_DELAY: Duration = Duration::seconds(1);
+
+/// Retries of a failed proactive refresh are never further apart than 60 s.
+pub const MAX_RETRY_DELAY: Duration = Duration::seconds(60);
+
+/// The proactive timer wakes at least this often to re-read the wall clock
+/// (so a clock step or a machine sleep is noticed, and no sleep is long
+/// enough to overflow any timer): 1 day.
+pub const MAX_TIMER_SLEEP: Duration = Duration::days(1);
+
+/// At most this many proactive refreshes run at once in one process (across
+/// all credentials); the others wait their turn. On-demand refreshes, which
+/// callers are waiting for, are not limited.
+pub const MAX_CONCURRENT_PROACTIVE_REFRESHES: usize = 64;
+
+/// Error message after `dispose` (exact text of the reference).
+pub(crate) const DISPOSED_MESSAGE: &str = "User credential is disposed";
+
+/// Error message for an already-expired refresher result (exact text of the reference).
+pub(crate) const EXPIRED_FROM_REFRESHER_MESSAGE: &str =
+    "The token returned from the tokenRefresher is expired.";
+
+static PROACTIVE_REFRESH_PERMITS: Semaphore = Semaphore::new(MAX_CONCURRENT_PROACTIVE_REFRESHES);
+
+/// Where fresh tokens come from. Implemented by the refresher callback and,
+/// later, by the Entra token exchange.
+pub(crate) trait TokenSource: Send + Sync + 'static {
+    /// Fetches a new token. The future owns what it needs (no borrow of `self`).
+    fn fetch(&self) -> BoxFuture<'static, azure_core::Result<AccessToken>>;
+
+    /// The error message for a fetched token that is already expired.
+    fn expired_message(&self) -> &'static str {
+        EXPIRED_FROM_REFRESHER_MESSAGE
+    }
+}
+
+/// A cached token and when to refresh it proactively.
+struct Cached {
+    token: AccessToken,
+    /// Refresh proactively once the remaining lifetime is at most this.
+    refresh_lead: Duration,
+    /// `expires_on - ON_DEMAND_REFRESH_WINDOW` in Unix nanoseconds: the
+    /// cached path compares one clock reading with this.
+    serve_until_unix_nanos: i128,
+}
+
+impl Cached {
+    fn new(token: AccessToken, received_at: azure_core::time::OffsetDateTime) -> Self {
+        let remaining = token.expires_on - received_at;
+        let refresh_lead = if remaining > PROACTIVE_REFRESH_WINDOW {
+            PROACTIVE_REFRESH_WINDOW
+        } else if remaining.is_positive() {
+            remaining / 2
+        } else {
+            Duration::ZERO
+        };
+        let serve_until_unix_nanos =
+            token.expires_on.unix_timestamp_nanos() - ON_DEMAND_REFRESH_WINDOW.whole_nanoseconds();
+        Self {
+            token,
+            refresh_lead,
+            serve_until_unix_nanos,
+        }
+    }
+}
+
+type FlightResult = Result<Arc<Cached>, Arc<azure_core::Error>>;
+type Flight = Shared<BoxFuture<'static, FlightResult>>;
+
+#[derive(Default)]
+struct Gate {
+    generation: u64,
+    flight: Option<(u64, Flight, AbortHandle)>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Trigger {
+    OnDemand,
+    Proactive,
+}
+
+impl Trigger {
+    fn as_str(self) -> &'static str {
+        match self {
+            Trigger::OnDemand => "on_demand",
+            Trigger::Proactive => "proactive",
+        }
+    }
+}
+
+/// The shared state behind every clone of a credential.
+pub(crate) struct TokenCache {
+    cached: ArcSwapOption<Cached>,
+    /// `None`: a static credential (the cached token is returned as is).
+    source: Option<Arc<dyn TokenSource>>,
+    proactive: bool,
+    timeout: Duration,
+    clock: Arc<dyn TokenClock>,
+    disposed: AtomicBool,
+    /// Monotonic nanoseconds + 1 of the last successful refresh; 0 = never.
+    last_refresh: AtomicU64,
+    gate: Mutex<Gate>,
+    /// The proactive timer task and a runtime-independent way to stop it.
+    timer: Mutex<Option<(SpawnedTask, AbortHandle)>>,
+    timer_running: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn disposed_error() -> azure_core::Error {
+    azure_core::Error::with_message(ErrorKind::Credential, DISPOSED_MESSAGE)
+}
+
+fn timeout_error(timeout: Duration) -> azure_core::Error {
+    azure_core::Error::with_message(
+        ErrorKind::Credential,
+        format!(
+            "The token refresh did not complete within {} ms (refresh_timeout) and was abandoned; \
+             the next get_token call starts a new refresh. Check that the token refresher answers, or raise refresh_timeout.",
+            timeout.whole_milliseconds()
+        ),
+    )
+}
+
+/// An error shared by every waiter of one refresh: same kind, same message,
+/// same source chain.
+#[derive(Debug)]
+struct SharedError(Arc<azure_core::Error>);
+
+impl fmt::Display for SharedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for SharedError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(self.0.as_ref())
+    }
+}
+
+fn share_error(error: &Arc<azure_core::Error>) -> azure_core::Error {
+    azure_core::Error::new(error.kind().clone(), SharedError(error.clone()))
+}
+
+fn to_std(d: Duration) -> std::time::Duration {
+    d.try_into().unwrap_or(std::time::Duration::ZERO)
+}
+
+fn from_std(d: std::time::Duration) -> Duration {
+    d.try_into().unwrap_or(Duration::MAX)
+}
+
+impl TokenCache {
+    /// A static credential: `get_token` always returns `token`.
+    pub(crate) fn new_static(token: AccessToken, clock: Arc<dyn TokenClock>) -> Self {
+        let now = clock.now_utc();
+        Self::new(
+            Some(Cached::new(token, now)),
+            None,
+            false,
+            Duration::ZERO,
+            clock,
+        )
+    }
+
+    /// A refreshing credential.
+    pub(crate) fn new_refreshing(
+        source: Arc<dyn TokenSource>,
+        initial: Option<AccessToken>,
+        proactive: bool,
+        timeout: Duration,
+        clock: Arc<dyn TokenClock>,
+    ) -> Self {
+        let now = clock.now_utc();
+        let initial = initial.map(|t| Cached::new(t, now));
+        Self::new(initial, Some(source), proactive, timeout, clock)
+    }
+
+    fn new(
+        initial: Option<Cached>,
+        source: Option<Arc<dyn TokenSource>>,
+        proactive: bool,
+        timeout: Duration,
+        clock: Arc<dyn TokenClock>,
+    ) -> Self {
+        Self {
+            cached: ArcSwapOption::new(initial.map(Arc::new)),
+            source,
+            proactive,
+            timeout,
+            clock,
+            disposed: AtomicBool::new(false),
+            last_refresh: AtomicU64::new(0),
+            gate: Mutex::new(Gate::default()),
+            timer: Mutex::new(None),
+            timer_running: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn is_disposed(&self) -> bool {
+        self.disposed.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn is_static(&self) -> bool {
+        self.source.is_none()
+    }
+
+    pub(crate) fn is_proactive(&self) -> bool {
+        self.proactive
+    }
+
+    /// Expiry of the cached token (not secret; for `Debug`).
+    pub(crate) fn expires_on(&self) -> Option<azure_core::time::OffsetDateTime> {
+        self.cached.load().as_ref().map(|c| c.token.expires_on)
+    }
+
+    /// SPEC 2.3 `get_token`.
+    pub(crate) async fn get_token(self: &Arc<Self>) -> azure_core::Result<AccessToken> {
+        if self.is_disposed() {
+            return Err(disposed_error());
+        }
+        {
+            let guard = self.cached.load();
+            match guard.as_ref() {
+                Some(cached) if self.source.is_none() => return Ok(cached.token.clone()),
+                // i.e. `expires_on - now > ON_DEMAND_REFRESH_WINDOW`
+                Some(cached) if self.clock.now_unix_nanos() < cached.serve_until_unix_nanos => {
+                    let token = cached.token.clone();
+                    drop(guard);
+                    self.ensure_timer();
+                    return Ok(token);
+                }
+                None if self.source.is_none() => return Err(disposed_error()),
+                _ => {}
+            }
+        }
+        self.get_token_slow().await
+    }
+
+    async fn get_token_slow(self: &Arc<Self>) -> azure_core::Result<AccessToken> {
+        let cached = self.cached.load_full();
+        if let Some(c) = &cached {
+            // No refresh storm: a token that was fetched less than a second ago and is
+            // still valid is served even inside the on-demand window.
+            if self.refreshed_within_min_interval() && c.token.expires_on > self.clock.now_utc() {
+                return Ok(c.token.clone());
+            }
+        }
+        let flight = self.flight(Trigger::OnDemand)?;
+        match flight.await {
+            Ok(fresh) => {
+                self.ensure_timer();
+                Ok(fresh.token.clone())
+            }
+            Err(error) => {
+                if self.is_disposed() {
+                    return Err(disposed_error());
+                }
+                if let Some(c) = cached {
+                    if c.token.expires_on > self.clock.now_utc() {
+                        tracing::warn!(
+                            error = %error,
+                            "on-demand token refresh failed; the cached token is still valid and is returned"
+                        );
+                        return Ok(c.token.clone());
+                    }
+                }
+                Err(share_error(&error))
+            }
+        }
+    }
+
+    fn refreshed_within_min_interval(&self) -> bool {
+        match self.last_refresh.load(Ordering::Acquire) {
+            0 => false,
+            stamp => {
+                let since = self
+                    .clock
+                    .monotonic()
+                    .saturating_sub(std::time::Duration::from_nanos(stamp - 1));
+                from_std(since) < MIN_REFRESH_INTERVAL
+            }
+        }
+    }
+
+    /// Joins the refresh in flight, or starts one.
+    fn flight(self: &Arc<Self>, trigger: Trigger) -> azure_core::Result<Flight> {
+        let mut gate = lock(&self.gate);
+        if self.is_disposed() {
+            return Err(disposed_error());
+        }
+        if let Some((_, flight, _)) = &gate.flight {
+            return Ok(flight.clone());
+        }
+        let Some(source) = self.source.clone() else {
+            return Err(disposed_error());
+        };
+        gate.generation += 1;
+        let generation = gate.generation;
+        let weak = Arc::downgrade(self);
+        let timeout = self.timeout;
+        let clock = self.clock.clone();
+        let span = tracing::debug_span!("communication_token_refresh", trigger = trigger.as_str());
+        let work = async move {
+            let fetch = source.fetch();
+            let sleep = azure_core::sleep(timeout);
+            pin_mut!(sleep);
+            let result = match futures::future::select(fetch, sleep).await {
+                Either::Left((result, _)) => result,
+                Either::Right(_) => Err(timeout_error(timeout)),
+            };
+            let now = clock.now_utc();
+            let result = result.and_then(|token| {
+                if token.expires_on <= now {
+                    Err(azure_core::Error::with_message(
+                        ErrorKind::Credential,
+                        source.expired_message(),
+                    ))
+                } else {
+                    Ok(Arc::new(Cached::new(token, now)))
+                }
+            });
+            match &result {
+                Ok(_) => tracing::debug!("token refreshed"),
+                Err(error) => tracing::debug!(error = %error, "token refresh failed"),
+            }
+            let result = result.map_err(Arc::new);
+            if let Some(state) = weak.upgrade() {
+                state.finish(generation, &result);
+            }
+            result
+        }
+        .instrument(span);
+        let (work, abort) = futures::future::abortable(work);
+        let flight = work
+            .map(|r| r.unwrap_or_else(|_aborted| Err(Arc::new(disposed_error()))))
+            .boxed()
+            .shared();
+        gate.flight = Some((generation, flight.clone(), abort));
+        Ok(flight)
+    }
+
+    /// Called by a flight when it completes: clear the gate, store the token.
+    fn finish(&self, generation: u64, result: &FlightResult) {
+        let mut gate = lock(&self.gate);
+        if matches!(&gate.flight, Some((g, ..)) if *g == generation) {
+            gate.flight = None;
+        }
+        if self.is_disposed() {
+            return;
+        }
+        if let Ok(cached) = result {
+            self.cached.store(Some(cached.clone()));
+            let stamp = u64::try_from(self.clock.monotonic().as_nanos()).unwrap_or(u64::MAX - 1);
+            self.last_refresh.store(stamp + 1, Ordering::Release);
+        }
+    }
+
+    /// Starts the proactive timer if it should run and does not.
+    fn ensure_timer(self: &Arc<Self>) {
+        if !self.proactive || self.timer_running.load(Ordering::Acquire) {
+            return;
+        }
+        let mut timer = lock(&self.timer);
+        if self.is_disposed() || self.timer_running.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (task, abort) = futures::future::abortable(proactive_loop(Arc::downgrade(self)));
+        let spawned = get_async_runtime().spawn(Box::pin(task.map(|_| ())));
+        *timer = Some((spawned, abort));
+    }
+
+    /// Cancels everything; `get_token` fails from now on.
+    pub(crate) fn dispose(&self) {
+        self.disposed.store(true, Ordering::Release);
+        let flight = lock(&self.gate).flight.take();
+        if let Some((_, _, abort)) = flight {
+            abort.abort();
+        }
+        self.cached.store(None);
+        if let Some((task, abort)) = lock(&self.timer).take() {
+            // both: the runtime's abort, and one that works on any runtime
+            // (it wakes the task, which then drops its future)
+            abort.abort();
+            task.abort();
+        }
+    }
+
+    /// What the proactive timer does next.
+    fn next_step(&self, retry: &mut RetryState) -> Step {
+        if self.is_disposed() {
+            return Step::Exit;
+        }
+        let guard = self.cached.load();
+        let Some(cached) = guard.as_ref() else {
+            return Step::Idle(None);
+        };
+        let now = self.clock.now_utc();
+        let mono = self.clock.monotonic();
+        let remaining = cached.token.expires_on - now;
+        if let Some((failed_entry, retry_at)) = &retry.pending {
+            let retry_at = *retry_at;
+            if std::ptr::eq(failed_entry.as_ptr(), Arc::as_ptr(cached)) {
+                return if mono >= retry_at {
+                    Step::Refresh
+                } else {
+                    Step::Sleep(from_std(retry_at - mono))
+                };
+            }
+            // a new token arrived meanwhile (on demand): back to the normal schedule
+            *retry = RetryState::default();
+        }
+        let mut wait = remaining.saturating_sub(cached.refresh_lead);
+        if let Some(stamp) = self.last_refresh.load(Ordering::Acquire).checked_sub(1) {
+            let since = from_std(mono.saturating_sub(std::time::Duration::from_nanos(stamp)));
+            wait = wait.max(MIN_REFRESH_INTERVAL.saturating_sub(since));
+        }
+        if wait.is_positive() {
+            Step::Sleep(wait.min(MAX_TIMER_SLEEP))
+        } else {
+            Step::Refresh
+        }
+    }
+
+    /// Records a failed proactive refresh and decides when to retry.
+    fn schedule_retry(&self, retry: &mut RetryState, error: &azure_core::Error) -> bool {
+        let guard = self.cached.load();
+        let Some(cached) = guard.as_ref() else {
+            return false;
+        };
+        retry.failures = retry.failures.saturating_add(1);
+        let remaining = cached.token.expires_on - self.clock.now_utc();
+        let delay = backoff_delay(retry.failures, jitter_unit());
+        // never past expiry (keep a small margin so the retry runs while the token is valid)
+        let latest = remaining - Duration::milliseconds(100);
+        if latest < MIN_REFRESH_INTERVAL {
+            tracing::warn!(
+                error = %error,
+                attempt = retry.failures,
+                "proactive token refresh failed and the token expires before another attempt could run; \
+                 the next get_token call refreshes on demand"
+            );
+            retry.pending = None;
+            return false;
+        }
+        let delay = delay.min(latest);
+        tracing::warn!(
+            error = %error,
+            attempt = retry.failures,
+            retry_in_ms = delay.whole_milliseconds() as u64,
+            "proactive token refresh failed; retrying"
+        );
+        retry.pending = Some((
+            Arc::downgrade(cached),
+            self.clock.monotonic().saturating_add(to_std(delay)),
+        ));
+        true
+    }
+
+    /// Identifies the current cache entry. A `Weak` keeps the allocation, so
+    /// its address cannot be reused by a later entry while we compare.
+    fn current_entry(&self) -> Option<Weak<Cached>> {
+        self.cached.load().as_ref().map(Arc::downgrade)
+    }
+
+    fn entry_changed(&self, since: &Option<Weak<Cached>>) -> bool {
+        let current = self.cached.load();
+        match (current.as_ref(), since) {
+            (None, None) => false,
+            (Some(current), Some(since)) => !std::ptr::eq(Arc::as_ptr(current), since.as_ptr()),
+            _ => true,
+        }
+    }
+}
+
+impl Drop for TokenCache {
+    fn drop(&mut self) {
+        self.dispose();
+    }
+}
+
+/// Delay before retry number `failures` (1-based) of a failed proactive
+/// refresh: `FIRST_RETRY_DELAY * 2^(failures-1)` plus up to as much again of
+/// jitter (`jitter` in `[0, 1)`), at most [`MAX_RETRY_DELAY`].
+pub(crate) fn backoff_delay(failures: u32, jitter: f64) -> Duration {
+    let exponent = failures.saturating_sub(1).min(16);
+    let base = (FIRST_RETRY_DELAY * (1i32 << exponent)).min(MAX_RETRY_DELAY);
+    let jitter = jitter.clamp(0.0, 1.0);
+    (base + base * jitter).min(MAX_RETRY_DELAY)
+}
+
+/// A number in `[0, 1)`, different on every call (not cryptographic).
+fn jitter_unit() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[derive(Default)]
+struct RetryState {
+    failures: u32,
+    /// (cache entry that failed to refresh, monotonic time of the retry)
+    pending: Option<(Weak<Cached>, std::time::Duration)>,
+}
+
+enum Step {
+    Exit,
+    /// Nothing to do until a new token arrives (the current entry).
+    Idle(Option<Weak<Cached>>),
+    Sleep(Duration),
+    Refresh,
+}
+
+/// Clears `timer_running` if the timer task is dropped before it finishes
+/// (aborted, or its runtime shut down), so that a later `get_token` (perhaps
+/// on another runtime) starts a new timer.
+struct TimerGuard {
+    weak: Weak<TokenCache>,
+    armed: bool,
+}
+
+impl Drop for TimerGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            if let Some(state) = self.weak.upgrade() {
+                state.timer_running.store(false, Ordering::Release);
+            }
+        }
+    }
+}
+
+/// The proactive timer task. Holds only a `Weak`; each step upgrades it
+/// briefly, so dropping the last credential handle ends the task (and the
+/// state's `Drop` aborts it right away).
+async fn proactive_loop(weak: Weak<TokenCache>) {
+    let mut guard = TimerGuard {
+        weak: weak.clone(),
+        armed: true,
+    };
+    proactive_steps(weak).await;
+    // a normal end has already cleared (or handed over) `timer_running`
+    guard.armed = false;
+}
+
+async fn proactive_steps(weak: Weak<TokenCache>) {
+    let mut retry = RetryState::default();
+    loop {
+        let step = match weak.upgrade() {
+            Some(state) => state.next_step(&mut retry),
+            None => return,
+        };
+        match step {
+            Step::Exit => return,
+            Step::Sleep(d) => azure_core::sleep(d).await,
+            Step::Idle(entry) => {
+                // Stop; restart if a new token arrived while we were deciding.
+                let Some(state) = weak.upgrade() else { return };
+                state.timer_running.store(false, Ordering::Release);
+                let restart = !state.is_disposed()
+                    && state.entry_changed(&entry)
+                    && !state.timer_running.swap(true, Ordering::AcqRel);
+                if !restart {
+                    return;
+                }
+                retry = RetryState::default();
+            }
+            Step::Refresh => {
+                let _permit = PROACTIVE_REFRESH_PERMITS.acquire().await;
+                let flight = match weak.upgrade() {
+                    Some(state) => match state.flight(Trigger::Proactive) {
+                        Ok(flight) => flight,
+                        Err(_) => return,
+                    },
+                    None => return,
+                };
+                // no strong reference is held while the refresh runs
+                let result = flight.await;
+                match result {
+                    Ok(_) => retry = RetryState::default(),
+                    Err(error) => {
+                        let Some(state) = weak.upgrade() else { return };
+                        if state.is_disposed() {
+                            return;
+                        }
+                        if !state.schedule_retry(&mut retry, &error) {
+                            let entry = state.current_entry();
+                            drop(state);
+                            // give up until a new token arrives
+                            let Some(state) = weak.upgrade() else { return };
+                            state.timer_running.store(false, Ordering::Release);
+                            let restart = !state.is_disposed()
+                                && state.entry_changed(&entry)
+                                && !state.timer_running.swap(true, Ordering::AcqRel);
+                            if !restart {
+                                return;
+                            }
+                            retry = RetryState::default();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_caps() {
+        assert_eq!(backoff_delay(1, 0.0), Duration::seconds(1));
+        assert_eq!(backoff_delay(1, 0.999), Duration::seconds_f64(1.999));
+        assert_eq!(backoff_delay(2, 0.0), Duration::seconds(2));
+        assert_eq!(backoff_delay(3, 0.5), Duration::seconds(6));
+        assert_eq!(backoff_delay(6, 0.0), Duration::seconds(32));
+        assert_eq!(backoff_delay(6, 0.9), Duration::seconds(60));
+        assert_eq!(backoff_delay(100, 0.3), Duration::seconds(60));
+        assert_eq!(backoff_delay(u32::MAX, 0.3), Duration::seconds(60));
+    }
+
+    #[test]
+    fn jitter_in_range() {
+        for _ in 0..1000 {
+            let j = jitter_unit();
+            assert!((0.0..1.0).contains(&j));
+        }
+    }
+
+    #[test]
+    fn lead_time() {
+        let now = azure_core::time::OffsetDateTime::UNIX_EPOCH;
+        let c = Cached::new(AccessToken::new("t", now + Duration::hours(1)), now);
+        assert_eq!(c.refresh_lead, PROACTIVE_REFRESH_WINDOW);
+        let c = Cached::new(AccessToken::new("t", now + Duration::minutes(5)), now);
+        assert_eq!(c.refresh_lead, Duration::seconds(150));
+        let c = Cached::new(AccessToken::new("t", now - Duration::minutes(5)), now);
+        assert_eq!(c.refresh_lead, Duration::ZERO);
+    }
+
+    #[test]
+    fn footprint() {
+        // printed for the report; asserted loosely
+        let state = std::mem::size_of::<TokenCache>();
+        let cached = std::mem::size_of::<Cached>();
+        println!("size_of TokenCache = {state}, Cached = {cached}");
+        assert!(state < 512);
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::credential::clock::SystemClock;
+    use futures::FutureExt;
+
+    #[test]
+    #[ignore]
+    fn timing_cached_path() {
+        let token = "x".repeat(693);
+        let far = azure_core::time::OffsetDateTime::now_utc() + Duration::days(3650);
+        let cache = Arc::new(TokenCache::new_static(
+            AccessToken::new(token.clone(), far),
+            Arc::new(SystemClock),
+        ));
+        let refreshing = Arc::new(TokenCache::new(
+            Some(Cached::new(
+                AccessToken::new(token, far),
+                far - Duration::days(3650),
+            )),
+            None,
+            false,
+            Duration::seconds(30),
+            Arc::new(SystemClock),
+        ));
+        let n = 200_000;
+        let time = |name: &str, f: &dyn Fn()| {
+            let best = (0..15)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    for _ in 0..n {
+                        f();
+                    }
+                    t.elapsed() / n
+                })
+                .min()
+                .unwrap();
+            println!("{name}: {best:?}/op (best of 15)");
+        };
+        time("static get_token", &|| {
+            std::hint::black_box(cache.get_token().now_or_never());
+        });
+        time("refreshing get_token (no source)", &|| {
+            std::hint::black_box(refreshing.get_token().now_or_never());
+        });
+        time("load+clock", &|| {
+            let g = refreshing.cached.load();
+            std::hint::black_box(
+                g.as_ref()
+                    .map(|c| SystemClock.now_unix_nanos() < c.serve_until_unix_nanos),
+            );
+        });
+        println!(
+            "future size {}",
+            std::mem::size_of_val(&refreshing.get_token())
+        );
+    }
+}

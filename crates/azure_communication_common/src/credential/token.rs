@@ -1,0 +1,570 @@
+//! Reading a user access token's expiry (SPEC 2.1).
+//!
+//! Everything here is pure: the current time and the assumed lifetime of an
+//! opaque token are parameters, so the rules can be tested to the nanosecond.
+
+use azure_core::{
+    credentials::{AccessToken, Secret},
+    error::ErrorKind,
+    time::{Duration, OffsetDateTime},
+};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How long an opaque (undecodable) token is assumed to live when no other
+/// lifetime is configured: 600 seconds, as in the reference library.
+pub const DEFAULT_UNDECODABLE_TOKEN_LIFETIME: Duration = Duration::seconds(600);
+
+/// Message for an empty or whitespace-only token (exact text of the reference).
+pub(crate) const EMPTY_TOKEN_MESSAGE: &str = "Invalid token: token must not be empty.";
+
+/// Allowed characters, for error messages.
+const TOKEN68_HINT: &str = "a bearer token may only contain A-Z, a-z, 0-9, '-', '.', '_', '~', '+', '/' and '=' as padding at the end of a '.'-separated part";
+
+/// Set once the opaque-token warning has been logged (once per process).
+static OPAQUE_WARNING_LOGGED: AtomicBool = AtomicBool::new(false);
+
+/// Reads the expiry of a user access token.
+///
+/// * A JWT (two or more `.`-separated parts whose second part is base64url or
+///   standard base64, padded or not, of a JSON object with a numeric `exp`)
+///   expires at `exp` seconds after the Unix epoch. Fractions are kept (to the
+///   nanosecond), negative values are simply in the past, and values beyond
+///   what a date can hold saturate to the latest (earliest) representable
+///   instant with a warning.
+/// * Any other well-formed token is *opaque* (for example the encrypted tokens
+///   issued to enterprise Entra users): it is accepted and assumed to live
+///   600 seconds from now ([`DEFAULT_UNDECODABLE_TOKEN_LIFETIME`]); a warning is
+///   logged once per process. Use
+///   [`AzureCommunicationTokenCredential::from_access_token`](crate::AzureCommunicationTokenCredential::from_access_token)
+///   to give an opaque token its real expiry.
+///
+/// The signature is never verified: the expiry is only used to decide when to
+/// refresh; the service is the authority on whether a token is valid.
+///
+/// # Errors
+///
+/// An empty or whitespace-only token fails with
+/// `Invalid token: token must not be empty.`; a string that is not an RFC 6750
+/// `token68` value (whitespace, quotes, a `Bearer ` prefix, a pasted JSON
+/// response, ...) fails with a message that says what was found and how to
+/// fix it. Messages never contain the token.
+///
+/// # Examples
+///
+/// ```
+/// use azure_communication_common::parse_token;
+///
+/// // header.payload.signature, payload = {"exp":1700000000}
+/// let token = parse_token("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjE3MDAwMDAwMDB9.c2ln")?;
+/// assert_eq!(token.expires_on.unix_timestamp(), 1_700_000_000);
+///
+/// let err = parse_token("Bearer eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjE3MDAwMDAwMDB9.c2ln").unwrap_err();
+/// assert!(err.to_string().contains("Bearer"));
+/// assert!(!err.to_string().contains("eyJ"));
+/// # Ok::<(), azure_core::Error>(())
+/// ```
+pub fn parse_token(token: &str) -> azure_core::Result<AccessToken> {
+    parse_token_with(
+        token,
+        DEFAULT_UNDECODABLE_TOKEN_LIFETIME,
+        OffsetDateTime::now_utc,
+    )
+}
+
+/// [`parse_token`] with an explicit assumed lifetime for opaque tokens and an
+/// explicit "now" (used by the credential with its injected clock).
+pub(crate) fn parse_token_at(
+    token: &str,
+    undecodable_token_lifetime: Duration,
+    now: OffsetDateTime,
+) -> azure_core::Result<AccessToken> {
+    parse_token_with(token, undecodable_token_lifetime, || now)
+}
+
+/// The clock is only read for an opaque token.
+fn parse_token_with(
+    token: &str,
+    undecodable_token_lifetime: Duration,
+    now: impl FnOnce() -> OffsetDateTime,
+) -> azure_core::Result<AccessToken> {
+    validate_token68(token)?;
+    let expires_on = match jwt_expiry(token) {
+        Some(expires_on) => expires_on,
+        None => {
+            if !OPAQUE_WARNING_LOGGED.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    assumed_lifetime_secs = undecodable_token_lifetime.whole_seconds(),
+                    "the user access token is not a JWT with a numeric `exp` claim; it is accepted as an opaque token \
+                     that is assumed to expire after the configured undecodable token lifetime \
+                     (pass an AccessToken with its real expiry to avoid this guess). This warning is logged once per process."
+                );
+            }
+            saturating_add(now(), undecodable_token_lifetime)
+        }
+    };
+    Ok(AccessToken::new(Secret::new(token.to_owned()), expires_on))
+}
+
+/// `now + d`, saturating at the representable range instead of panicking.
+pub(crate) fn saturating_add(now: OffsetDateTime, d: Duration) -> OffsetDateTime {
+    now.checked_add(d).unwrap_or(if d.is_negative() {
+        min_instant()
+    } else {
+        max_instant()
+    })
+}
+
+fn max_instant() -> OffsetDateTime {
+    time::PrimitiveDateTime::MAX.assume_utc()
+}
+
+fn min_instant() -> OffsetDateTime {
+    time::PrimitiveDateTime::MIN.assume_utc()
+}
+
+fn invalid(message: impl Into<std::borrow::Cow<'static, str>>) -> azure_core::Error {
+    azure_core::Error::with_message(ErrorKind::Credential, message)
+}
+
+/// Whether `b` is a token68 character or `=` (branch-free, so the check of a
+/// whole token vectorizes).
+#[inline(always)]
+fn token68_or_padding(b: u8) -> bool {
+    (b.wrapping_sub(b'a') < 26)
+        | (b.wrapping_sub(b'A') < 26)
+        | (b.wrapping_sub(b'0') < 10)
+        | (b == b'-')
+        | (b == b'.')
+        | (b == b'_')
+        | (b == b'~')
+        | (b == b'+')
+        | (b == b'/')
+        | (b == b'=')
+}
+
+/// SPEC 2.1 steps 1 and 2: not empty, and RFC 6750 `token68` characters only,
+/// with `=` only as padding at the end of a `.`-separated part.
+fn validate_token68(token: &str) -> azure_core::Result<()> {
+    let bytes = token.as_bytes();
+    if token.trim().is_empty() {
+        return Err(invalid(EMPTY_TOKEN_MESSAGE));
+    }
+    // Fast path: every byte allowed (in 64-byte blocks, branch-free inside).
+    let all_allowed = bytes.chunks(64).all(|block| {
+        block
+            .iter()
+            .fold(0u8, |bad, &b| bad | u8::from(!token68_or_padding(b)))
+            == 0
+    });
+    if all_allowed && !bytes.contains(&b'=') {
+        return Ok(());
+    }
+    // Slow path: find the first offence, checking where each '=' sits.
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'=' {
+            // padding: a run of '=' that ends a non-empty segment (end of token or '.')
+            let mut j = i;
+            while j < bytes.len() && bytes[j] == b'=' {
+                j += 1;
+            }
+            let at_segment_start = i == 0 || bytes[i - 1] == b'.';
+            if (j == bytes.len() || bytes[j] == b'.') && !at_segment_start {
+                i = j;
+                continue;
+            }
+            break;
+        }
+        if !token68_or_padding(b) {
+            break;
+        }
+        i += 1;
+    }
+    if i >= bytes.len() {
+        return Ok(());
+    }
+    Err(invalid(describe_invalid(token, i)))
+}
+
+/// Builds the message for a token that failed the token68 check at byte `at`.
+/// Says what was found and how to fix it; never includes the token.
+fn describe_invalid(token: &str, at: usize) -> String {
+    let trimmed = token.trim_start();
+    let lower_prefix: String = trimmed
+        .chars()
+        .take(7)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if lower_prefix.starts_with("bearer ") || lower_prefix.starts_with("bearer\t") {
+        return "Invalid token: it starts with `Bearer `, which is the HTTP authorization scheme, not part of the token. \
+                Pass only the token itself (the text after `Bearer `)."
+            .to_owned();
+    }
+    if trimmed.starts_with('{') {
+        return "Invalid token: it looks like a JSON response (it starts with `{`). \
+                Pass just the `token` field of the identity response (for example `response.token`), not the whole response."
+            .to_owned();
+    }
+    if trimmed.starts_with('"') || trimmed.starts_with('\'') {
+        return "Invalid token: it is wrapped in quotes (it looks like a JSON string literal). \
+                Remove the quotes and pass just the token text (for example the `token` field of the identity response)."
+            .to_owned();
+    }
+    if token.len() != token.trim().len() {
+        return format!(
+            "Invalid token: it has leading or trailing whitespace (for example a newline read from a file or an environment variable). \
+             Trim it before passing it; {TOKEN68_HINT}."
+        );
+    }
+    let position = token[..at].chars().count();
+    let ch = token[at..].chars().next().unwrap_or('\u{fffd}');
+    if ch == '=' {
+        return format!(
+            "Invalid token: '=' at character {position} is not base64 padding at the end of a '.'-separated part; \
+             check that the token was copied whole; {TOKEN68_HINT}."
+        );
+    }
+    let what = if ch.is_whitespace() {
+        format!("whitespace (U+{:04X})", ch as u32)
+    } else if ch.is_ascii_graphic() {
+        format!("the character '{ch}' (U+{:04X})", ch as u32)
+    } else {
+        format!("the character U+{:04X}", ch as u32)
+    };
+    format!(
+        "Invalid token: it contains {what} at character {position}; {TOKEN68_HINT}. \
+         Pass just the token text (for example the `token` field of the identity response), not a header, a URL-encoded or a quoted value."
+    )
+}
+
+/// The `exp` of a JWT payload, if the token is a JWT with a numeric `exp`.
+fn jwt_expiry(token: &str) -> Option<OffsetDateTime> {
+    let mut parts = token.split('.');
+    let _header = parts.next()?;
+    let payload = parts.next()?;
+    let json = decode_base64_lenient(payload.as_bytes())?;
+    let exp = claims_exp(&json)?;
+    let nanos = match decimal_to_unix_nanos(exp) {
+        Some(n) => n,
+        None => {
+            // A JSON number that does not fit: saturate by sign.
+            let negative = exp.starts_with('-');
+            tracing::warn!(
+                "the token's `exp` claim is beyond what a date can hold; its expiry is taken as the {} representable instant",
+                if negative { "earliest" } else { "latest" }
+            );
+            return Some(if negative {
+                min_instant()
+            } else {
+                max_instant()
+            });
+        }
+    };
+    match OffsetDateTime::from_unix_timestamp_nanos(nanos) {
+        Ok(t) => Some(t),
+        Err(_) => {
+            let negative = nanos < 0;
+            tracing::warn!(
+                "the token's `exp` claim is beyond what a date can hold; its expiry is taken as the {} representable instant",
+                if negative { "earliest" } else { "latest" }
+            );
+            Some(if negative {
+                min_instant()
+            } else {
+                max_instant()
+            })
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Claims<'a> {
+    #[serde(borrow, default)]
+    exp: Option<&'a RawValue>,
+}
+
+/// The raw JSON text of a top-level numeric `exp` claim, if the payload is
+/// a JSON object (UTF-8) that has one.
+fn claims_exp(json: &[u8]) -> Option<&str> {
+    // serde would also read a struct from a JSON array; only an object has claims
+    if json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return None;
+    }
+    let claims: Claims<'_> = serde_json::from_slice(json).ok()?;
+    let exp = claims.exp?.get();
+    let first = *exp.as_bytes().first()?;
+    (first == b'-' || first.is_ascii_digit()).then_some(exp)
+}
+
+/// Decodes base64url or standard base64 (alphabets may mix), padding optional.
+/// Trailing bits that are not zero are ignored.
+fn decode_base64_lenient(input: &[u8]) -> Option<Vec<u8>> {
+    const fn table() -> [u8; 256] {
+        let mut t = [0xffu8; 256];
+        let mut i = 0u8;
+        while i < 26 {
+            t[(b'A' + i) as usize] = i;
+            t[(b'a' + i) as usize] = 26 + i;
+            i += 1;
+        }
+        let mut d = 0u8;
+        while d < 10 {
+            t[(b'0' + d) as usize] = 52 + d;
+            d += 1;
+        }
+        t[b'+' as usize] = 62;
+        t[b'-' as usize] = 62;
+        t[b'/' as usize] = 63;
+        t[b'_' as usize] = 63;
+        t
+    }
+    static TABLE: [u8; 256] = table();
+
+    let mut end = input.len();
+    while end > 0 && input[end - 1] == b'=' {
+        end -= 1;
+    }
+    let input = &input[..end];
+    if input.len() % 4 == 1 {
+        return None;
+    }
+    let full = input.len() / 4;
+    let rest = &input[full * 4..];
+    let tail = match rest.len() {
+        2 => 1,
+        3 => 2,
+        _ => 0,
+    };
+    let mut out = vec![0u8; full * 3 + tail];
+    let mut bad = 0u8;
+    for (c, o) in input.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
+        let a = TABLE[c[0] as usize];
+        let b = TABLE[c[1] as usize];
+        let d = TABLE[c[2] as usize];
+        let e = TABLE[c[3] as usize];
+        bad |= a | b | d | e;
+        let n = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(d) << 6) | u32::from(e);
+        o[0] = (n >> 16) as u8;
+        o[1] = (n >> 8) as u8;
+        o[2] = n as u8;
+    }
+    let mut n = 0u32;
+    for (k, &ch) in rest.iter().enumerate() {
+        let v = TABLE[ch as usize];
+        bad |= v;
+        n |= u32::from(v & 0x3f) << (18 - 6 * k);
+    }
+    if bad & 0xc0 != 0 {
+        return None;
+    }
+    let last = full * 3;
+    if tail >= 1 {
+        out[last] = (n >> 16) as u8;
+    }
+    if tail == 2 {
+        out[last + 1] = (n >> 8) as u8;
+    }
+    Some(out)
+}
+
+/// Converts a JSON number's text (seconds) to Unix nanoseconds, exactly
+/// (digits beyond the nanosecond are truncated toward zero). `None` when the
+/// value does not fit in an `i128` number of nanoseconds (far beyond any
+/// representable date); the caller saturates.
+fn decimal_to_unix_nanos(text: &str) -> Option<i128> {
+    let bytes = text.as_bytes();
+    let (negative, rest) = match bytes.first() {
+        Some(b'-') => (true, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    // split mantissa / exponent
+    let (mantissa, exponent) = match rest.iter().position(|&b| b == b'e' || b == b'E') {
+        Some(p) => (&rest[..p], &rest[p + 1..]),
+        None => (rest, &b""[..]),
+    };
+    let (int_part, frac_part) = match mantissa.iter().position(|&b| b == b'.') {
+        Some(p) => (&mantissa[..p], &mantissa[p + 1..]),
+        None => (mantissa, &b""[..]),
+    };
+    // exponent, saturating (a huge exponent is handled by the length check below)
+    let mut exp10: i64 = 0;
+    let (exp_negative, exp_digits) = match exponent.first() {
+        Some(b'-') => (true, &exponent[1..]),
+        Some(b'+') => (false, &exponent[1..]),
+        _ => (false, exponent),
+    };
+    for &d in exp_digits {
+        if !d.is_ascii_digit() {
+            return None; // unreachable: serde_json validated the number
+        }
+        exp10 = exp10.saturating_mul(10).saturating_add(i64::from(d - b'0'));
+    }
+    if exp_negative {
+        exp10 = -exp10;
+    }
+    // significant digits: int_part followed by frac_part; value = digits * 10^(shift) ns
+    let shift = exp10
+        .saturating_sub(frac_part.len() as i64)
+        .saturating_add(9);
+    let digits = int_part.iter().chain(frac_part.iter());
+    let total = int_part.len() + frac_part.len();
+    // leading zeros do not count toward magnitude
+    let leading_zeros = int_part
+        .iter()
+        .chain(frac_part.iter())
+        .take_while(|&&d| d == b'0')
+        .count();
+    let significant = (total - leading_zeros) as i64;
+    if significant == 0 {
+        return Some(0);
+    }
+    // magnitude ~ 10^(significant + shift); i128 holds up to ~1.7e38
+    if significant.saturating_add(shift) > 37 {
+        return None;
+    }
+    let keep = (total as i64).saturating_add(shift.min(0)); // digits kept before truncation
+    if keep <= 0 {
+        return Some(0);
+    }
+    let mut value: i128 = 0;
+    for &d in digits.take(keep as usize) {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + i128::from(d - b'0');
+    }
+    if shift > 0 {
+        value *= 10i128.pow(shift as u32);
+    }
+    Some(if negative { -value } else { value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_conversion() {
+        assert_eq!(decimal_to_unix_nanos("0"), Some(0));
+        assert_eq!(decimal_to_unix_nanos("1"), Some(1_000_000_000));
+        assert_eq!(
+            decimal_to_unix_nanos("1700000000.5"),
+            Some(1_700_000_000_500_000_000)
+        );
+        assert_eq!(
+            decimal_to_unix_nanos("1.7e9"),
+            Some(1_700_000_000_000_000_000)
+        );
+        assert_eq!(decimal_to_unix_nanos("-1.5"), Some(-1_500_000_000));
+        assert_eq!(decimal_to_unix_nanos("1e-10"), Some(0));
+        assert_eq!(decimal_to_unix_nanos("1.2345678919"), Some(1_234_567_891));
+        assert_eq!(decimal_to_unix_nanos("1e400"), None);
+        assert_eq!(decimal_to_unix_nanos("0e400"), Some(0));
+        assert_eq!(
+            decimal_to_unix_nanos("0.000e-99999999999999999999"),
+            Some(0)
+        );
+        assert_eq!(decimal_to_unix_nanos("1E+2"), Some(100_000_000_000));
+    }
+
+    #[test]
+    fn base64_both_alphabets() {
+        assert_eq!(decode_base64_lenient(b"Pz4-").unwrap(), b"?>>");
+        assert_eq!(decode_base64_lenient(b"Pz4+").unwrap(), b"?>>");
+        assert_eq!(decode_base64_lenient(b"YQ").unwrap(), b"a");
+        assert_eq!(decode_base64_lenient(b"YQ==").unwrap(), b"a");
+        assert_eq!(decode_base64_lenient(b"YWI").unwrap(), b"ab");
+        assert!(decode_base64_lenient(b"Y").is_none());
+        assert!(decode_base64_lenient(b"Y~==").is_none());
+    }
+
+    #[test]
+    fn padding_rules() {
+        assert!(validate_token68("h.p==.s").is_ok());
+        assert!(validate_token68("h.p.s=").is_ok());
+        assert!(validate_token68("h.p.").is_ok());
+        assert!(validate_token68("h.=p.s").is_err());
+        assert!(validate_token68("h.==.s").is_err());
+        assert!(validate_token68("=").is_err());
+        assert!(validate_token68("a=b").is_err());
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+
+    #[test]
+    #[ignore]
+    fn timing_pieces() {
+        let payload = r#"{"skypeid":"acs:2f5ab7e1-0a4c-4b55-8d0b-1c2d3e4f5a6b_00000019-aaaa-bbbb-cccc-0123456789ab","scp":1792,"csi":"1700000000","exp":2017000000,"rgn":"amer","acsScope":"chat,voip","resourceId":"2f5ab7e1-0a4c-4b55-8d0b-1c2d3e4f5a6b","resourceLocation":"unitedstates","iat":1700000000}"#;
+        let p64 = azure_core::base64::encode_url_safe(payload);
+        let token = format!("eyJhbGciOiJSUzI1NiIsImtpZCI6IjVCM0JDOTJBNENCM0YxQThBMkUxQjdDN0I4QzJEMEEyRTdDM0U4RjEiLCJ4NXQiOiJXenZKS2t5ejhhaWk0YmZIdU1MUW91ZkQ2UEUiLCJ0eXAiOiJKV1QifQ.{p64}.{}", "A".repeat(171));
+        let n = 20_000;
+        let time = |name: &str, f: &dyn Fn()| {
+            let best = (0..15)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    for _ in 0..n {
+                        f();
+                    }
+                    t.elapsed() / n
+                })
+                .min()
+                .unwrap();
+            println!("{name}: {best:?}/op (best of 15)");
+        };
+        time("validate", &|| {
+            std::hint::black_box(validate_token68(std::hint::black_box(&token)).is_ok());
+        });
+        time("decode", &|| {
+            std::hint::black_box(decode_base64_lenient(std::hint::black_box(p64.as_bytes())));
+        });
+        time("base64 crate", &|| {
+            std::hint::black_box(
+                azure_core::base64::decode_url_safe(std::hint::black_box(&p64)).is_ok(),
+            );
+        });
+        let json = decode_base64_lenient(p64.as_bytes()).unwrap();
+        time("sum loop 700", &|| {
+            std::hint::black_box(
+                std::hint::black_box(token.as_bytes())
+                    .iter()
+                    .fold(0u32, |a, &b| a.wrapping_mul(31).wrapping_add(u32::from(b))),
+            );
+        });
+        time("claims", &|| {
+            std::hint::black_box(claims_exp(std::hint::black_box(&json)).is_some());
+        });
+        time("jwt_expiry", &|| {
+            std::hint::black_box(jwt_expiry(std::hint::black_box(&token)));
+        });
+        time("now", &|| {
+            std::hint::black_box(OffsetDateTime::now_utc());
+        });
+        time("SystemTime::now", &|| {
+            std::hint::black_box(std::time::SystemTime::now());
+        });
+        time("Instant::now", &|| {
+            std::hint::black_box(std::time::Instant::now());
+        });
+        let secret = Secret::new(token.clone());
+        time("Secret clone+drop", &|| {
+            std::hint::black_box(std::hint::black_box(&secret).clone());
+        });
+        let swap = arc_swap::ArcSwapOption::new(Some(std::sync::Arc::new(secret.clone())));
+        time("arcswap load", &|| {
+            let g = swap.load();
+            std::hint::black_box(g.as_ref().map(|s| s.secret().len()));
+        });
+        time("to_owned", &|| {
+            std::hint::black_box(std::hint::black_box(&token).to_owned());
+        });
+        time("parse_token", &|| {
+            std::hint::black_box(parse_token(std::hint::black_box(&token)).is_ok());
+        });
+    }
+}

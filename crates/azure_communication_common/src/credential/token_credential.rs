@@ -1,0 +1,382 @@
+//! The credential types: the `CommunicationTokenCredential` trait and
+//! `AzureCommunicationTokenCredential`.
+
+use super::{
+    clock::{SystemClock, TokenClock},
+    options::{CommunicationGetTokenOptions, CommunicationTokenRefreshOptions, ErasedRefresher},
+    refresh::{TokenCache, TokenSource},
+    token::{parse_token_at, DEFAULT_UNDECODABLE_TOKEN_LIFETIME},
+};
+use azure_core::{
+    credentials::{AccessToken, TokenCredential, TokenRequestOptions},
+    time::Duration,
+};
+use futures::future::BoxFuture;
+use std::{fmt, sync::Arc};
+
+/// A credential that provides Azure Communication Services user access tokens.
+///
+/// Implemented by [`AzureCommunicationTokenCredential`]; ACS clients take an
+/// `Arc<dyn CommunicationTokenCredential>` (or, through azure_core's bearer
+/// token policy, an `Arc<dyn TokenCredential>`).
+#[async_trait::async_trait]
+pub trait CommunicationTokenCredential: Send + Sync + fmt::Debug {
+    /// Gets a valid user access token (see
+    /// [`AzureCommunicationTokenCredential::get_token`]).
+    async fn get_token(
+        &self,
+        options: Option<CommunicationGetTokenOptions>,
+    ) -> azure_core::Result<AccessToken>;
+
+    /// Stops all background work; later `get_token` calls fail with
+    /// `User credential is disposed`.
+    fn dispose(&self);
+}
+
+/// The ACS user credential: a static token, or a token refreshed through a
+/// callback (on demand, or proactively in the background).
+///
+/// Cloning is cheap and clones share one state (one token cache, one refresh
+/// at a time, one background timer); [`dispose`](Self::dispose) on any clone
+/// disposes them all, and dropping the last clone cancels every background
+/// refresh. `Debug` shows the kind of credential and the token's expiry,
+/// never the token.
+///
+/// It implements [`CommunicationTokenCredential`] and azure_core's
+/// [`TokenCredential`] (scopes are ignored), so it plugs into azure_core's
+/// `BearerTokenAuthorizationPolicy` like any other credential.
+///
+/// # Create a credential with a static token
+///
+/// For a short-lived client (say, one chat session), a token string is
+/// enough. `get_token` returns it as is, even after it has expired (the
+/// service then rejects it); nothing runs in the background.
+///
+/// ```
+/// use azure_communication_common::AzureCommunicationTokenCredential;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> azure_core::Result<()> {
+/// # let user_access_token = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjMyNTAzNjgwMDAwfQ.c2ln";
+/// let credential = AzureCommunicationTokenCredential::from_token(user_access_token)?;
+/// let token = credential.get_token().await?;
+/// assert_eq!(token.expires_on.year(), 3000);
+/// # Ok(()) }
+/// ```
+///
+/// # Create a credential with a callback
+///
+/// The *token refresher* fetches a fresh token, typically from your own
+/// server, which issues it with the ACS Identity service. It is called on the
+/// first `get_token` and whenever the cached token is within two minutes of
+/// expiry; it may return a token `String` or an [`AccessToken`].
+///
+/// ```
+/// use azure_communication_common::{AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions};
+///
+/// async fn fetch_token_from_my_server_for_user(user: &str) -> azure_core::Result<String> {
+///     // e.g. an HTTP call to your own service
+/// #   let _ = user;
+/// #   Ok("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjMyNTAzNjgwMDAwfQ.c2ln".to_owned())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> azure_core::Result<()> {
+/// let credential = AzureCommunicationTokenCredential::with_refresher(
+///     CommunicationTokenRefreshOptions::new(|| fetch_token_from_my_server_for_user("bob@contoso.com")),
+/// )?;
+/// let token = credential.get_token().await?;
+/// # assert_eq!(token.expires_on.year(), 3000);
+/// # Ok(()) }
+/// ```
+///
+/// # Create a credential with proactive token refreshing
+///
+/// With `refresh_proactively(true)` the token is refreshed in the background
+/// ten minutes before it expires (or after half its lifetime when it lives
+/// less than that), so callers rarely wait. A failed background refresh is
+/// retried with backoff. The background timer starts on the first
+/// `get_token` and ends with [`dispose`](Self::dispose) or the last handle.
+///
+/// ```
+/// use azure_communication_common::{AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions};
+/// # async fn fetch_token_from_my_server_for_user(_: &str) -> azure_core::Result<String> {
+/// #   Ok("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjMyNTAzNjgwMDAwfQ.c2ln".to_owned())
+/// # }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> azure_core::Result<()> {
+/// let credential = AzureCommunicationTokenCredential::with_refresher(
+///     CommunicationTokenRefreshOptions::new(|| fetch_token_from_my_server_for_user("bob@contoso.com"))
+///         .refresh_proactively(true),
+/// )?;
+/// let token = credential.get_token().await?;
+/// // ... use the credential; when done:
+/// credential.dispose();
+/// # Ok(()) }
+/// ```
+///
+/// # Create a credential with proactive token refreshing and an initial token
+///
+/// If you already have a token (for example one your page was rendered
+/// with), pass it as the initial token: the first `get_token` returns it
+/// without calling the refresher.
+///
+/// ```
+/// use azure_communication_common::{AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions};
+/// # async fn fetch_token_from_my_server_for_user(_: &str) -> azure_core::Result<String> {
+/// #   Ok("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjMyNTAzNjgwMDAwfQ.c2ln".to_owned())
+/// # }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> azure_core::Result<()> {
+/// # let initial_token = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjMyNTAzNjgwMDAwfQ.aW5pdGlhbA";
+/// let credential = AzureCommunicationTokenCredential::with_refresher(
+///     CommunicationTokenRefreshOptions::new(|| fetch_token_from_my_server_for_user("bob@contoso.com"))
+///         .refresh_proactively(true)
+///         .with_initial_token(initial_token.to_owned()),
+/// )?;
+/// assert_eq!(credential.get_token().await?.token.secret(), initial_token);
+/// # Ok(()) }
+/// ```
+///
+/// # An opaque token with a known expiry
+///
+/// Some tokens are not JWTs (enterprise Entra users get encrypted tokens),
+/// so their expiry cannot be read; as a string they would be assumed to live
+/// [`undecodable_token_lifetime`](CommunicationTokenRefreshOptions::undecodable_token_lifetime)
+/// (600 s by default). When you know the expiry, pass an [`AccessToken`],
+/// statically or from the refresher:
+///
+/// ```
+/// use azure_communication_common::{AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions};
+/// use azure_core::{credentials::AccessToken, time::{Duration, OffsetDateTime}};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> azure_core::Result<()> {
+/// let expires_on = OffsetDateTime::now_utc() + Duration::hours(24);
+/// let credential =
+///     AzureCommunicationTokenCredential::from_access_token(AccessToken::new("opaque-token", expires_on));
+/// assert_eq!(credential.get_token().await?.expires_on, expires_on);
+///
+/// let refreshing = AzureCommunicationTokenCredential::with_refresher(CommunicationTokenRefreshOptions::new(
+///     || async {
+///         // e.g. the identity response's `token` and `expiresOn`
+///         Ok(AccessToken::new("opaque-token", OffsetDateTime::now_utc() + Duration::hours(24)))
+///     },
+/// ))?;
+/// assert_eq!(refreshing.get_token().await?.token.secret(), "opaque-token");
+/// # Ok(()) }
+/// ```
+///
+/// # Troubleshooting invalid tokens
+///
+/// Token strings are checked when they are read (by [`from_token`](Self::from_token),
+/// an initial token, a refresher result, or [`parse_token`](crate::parse_token)).
+/// The error says what was wrong and never contains the token:
+///
+/// | message starts with / mentions | cause | fix |
+/// |---|---|---|
+/// | `Invalid token: token must not be empty.` | an empty or blank string (an unset variable?) | pass the token |
+/// | ``it starts with `Bearer ` `` | a whole `Authorization` header value | pass only the text after `Bearer ` |
+/// | `it looks like a JSON response` | the identity response object, serialized | pass its `token` field |
+/// | `it is wrapped in quotes` | a JSON string literal | remove the quotes |
+/// | `leading or trailing whitespace` | a newline read from a file or environment variable | trim it |
+/// | `contains ... at character N` | a character a bearer token cannot hold (`%`, `,`, a space...) | pass the token unchanged (not URL-encoded, not a list) |
+/// | `'=' at character N is not base64 padding` | a truncated or joined token | copy the whole token |
+///
+/// A token that is well-formed but not a JWT with a numeric `exp` is not an
+/// error: it is accepted as opaque with an assumed lifetime, and a warning is
+/// logged once (through `tracing`). If that warning surprises you, check that
+/// you pass the ACS token and not some other token.
+///
+/// # Behaviour details
+///
+/// Choices this crate makes where the reference libraries are silent:
+///
+/// * A token that expires exactly now counts as expired (a refresher result
+///   like that is an error).
+/// * Inside the two-minute on-demand window, a still-valid token that was
+///   fetched less than a second ago is served without refreshing again, so a
+///   refresher that hands out very short-lived tokens causes at most one
+///   refresh a second. An expired token is always refreshed.
+/// * A failed proactive refresh is retried after 1–2 s, 2–4 s, 4–8 s, ... (at
+///   most 60 s), never later than 100 ms before the token expires; when less
+///   than a second is left it gives up (logged) and the next `get_token`
+///   refreshes on demand. A token obtained on demand meanwhile resets the
+///   schedule.
+/// * Across all credentials of a process, at most
+///   [`MAX_CONCURRENT_PROACTIVE_REFRESHES`](crate::MAX_CONCURRENT_PROACTIVE_REFRESHES)
+///   proactive refreshes run at once; on-demand refreshes are not limited.
+/// * The proactive timer wakes at least once a day to re-read the wall clock.
+/// * The proactive timer and the refresh timeout run on azure_core's async
+///   runtime (tokio by default), so a refreshing credential's `get_token` is
+///   called from within that runtime (a static credential works anywhere).
+///   If the runtime shuts down, the next `get_token` (on a new runtime)
+///   starts a new timer.
+/// * `exp` is read to the nanosecond (digits beyond are truncated).
+///
+/// Errors from `get_token`: `User credential is disposed` (the credential, or
+/// a clone of it, was disposed); `The token returned from the tokenRefresher is
+/// expired.` (the refresher returned a token that is already expired — check
+/// the server's clock and what it returns); `The token refresh did not complete
+/// within ...` (the refresher hung for longer than `refresh_timeout`); or the
+/// refresher's own error.
+#[derive(Clone)]
+pub struct AzureCommunicationTokenCredential {
+    state: Arc<TokenCache>,
+}
+
+/// The user callback as a [`TokenSource`].
+struct RefresherSource {
+    refresher: ErasedRefresher,
+    undecodable_token_lifetime: Duration,
+    clock: Arc<dyn TokenClock>,
+}
+
+impl TokenSource for RefresherSource {
+    fn fetch(&self) -> BoxFuture<'static, azure_core::Result<AccessToken>> {
+        (self.refresher)(self.undecodable_token_lifetime, self.clock.clone())
+    }
+}
+
+impl AzureCommunicationTokenCredential {
+    /// A static credential from a token string; its expiry is read as
+    /// [`parse_token`](crate::parse_token) does.
+    ///
+    /// `get_token` always returns this token, even once it has expired (the
+    /// service then says so); no background work is ever started.
+    ///
+    /// # Errors
+    ///
+    /// The token is empty or not a bearer token (see [`parse_token`](crate::parse_token)).
+    pub fn from_token(token: &str) -> azure_core::Result<Self> {
+        let clock: Arc<dyn TokenClock> = Arc::new(SystemClock);
+        let token = parse_token_at(token, DEFAULT_UNDECODABLE_TOKEN_LIFETIME, clock.now_utc())?;
+        Ok(Self::from_access_token(token))
+    }
+
+    /// A static credential from a token with a known expiry (taken as is; use
+    /// this for opaque tokens whose expiry you know).
+    pub fn from_access_token(token: AccessToken) -> Self {
+        Self {
+            state: Arc::new(TokenCache::new_static(token, Arc::new(SystemClock))),
+        }
+    }
+
+    /// A credential that gets its tokens from a token refresher.
+    ///
+    /// # Errors
+    ///
+    /// The initial token is invalid, or `undecodable_token_lifetime` or
+    /// `refresh_timeout` is zero or negative.
+    pub fn with_refresher(options: CommunicationTokenRefreshOptions) -> azure_core::Result<Self> {
+        options.validate()?;
+        let initial = options.initial_access_token()?;
+        let source = RefresherSource {
+            refresher: options.refresher,
+            undecodable_token_lifetime: options.undecodable_token_lifetime,
+            clock: options.clock.clone(),
+        };
+        Ok(Self::from_source(
+            Arc::new(source),
+            initial,
+            options.refresh_proactively,
+            options.refresh_timeout,
+            options.clock,
+        ))
+    }
+
+    /// A refreshing credential over any token source (the refresher callback
+    /// today; the Entra token exchange plugs in here).
+    pub(crate) fn from_source(
+        source: Arc<dyn TokenSource>,
+        initial: Option<AccessToken>,
+        refresh_proactively: bool,
+        refresh_timeout: Duration,
+        clock: Arc<dyn TokenClock>,
+    ) -> Self {
+        Self {
+            state: Arc::new(TokenCache::new_refreshing(
+                source,
+                initial,
+                refresh_proactively,
+                refresh_timeout,
+                clock,
+            )),
+        }
+    }
+
+    /// Gets a valid token.
+    ///
+    /// * Static credential: the token, always.
+    /// * Refreshing credential: the cached token while it is more than two
+    ///   minutes from expiry (no lock, no waiting — even while a proactive
+    ///   refresh runs); otherwise a refresh (one at a time, shared by every
+    ///   caller) and its result. If that refresh fails while the cached token
+    ///   is still valid, the cached token is returned and the error logged.
+    ///   The first call starts the proactive timer, if enabled.
+    ///
+    /// Dropping the returned future never cancels a refresh other callers
+    /// wait for.
+    ///
+    /// # Errors
+    ///
+    /// `User credential is disposed` after [`dispose`](Self::dispose); the
+    /// refresher's error; `The token returned from the tokenRefresher is
+    /// expired.`; or a timeout error after `refresh_timeout`.
+    pub async fn get_token(&self) -> azure_core::Result<AccessToken> {
+        self.state.get_token().await
+    }
+
+    /// Cancels every scheduled or running refresh (waiting callers get
+    /// `User credential is disposed`), stops the background timer and forgets
+    /// the token. Later `get_token` calls fail with `User credential is
+    /// disposed`. Affects every clone.
+    pub fn dispose(&self) {
+        self.state.dispose();
+    }
+}
+
+impl fmt::Debug for AzureCommunicationTokenCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = if self.state.is_static() {
+            "static"
+        } else if self.state.is_proactive() {
+            "proactive refresh"
+        } else {
+            "on-demand refresh"
+        };
+        f.debug_struct("AzureCommunicationTokenCredential")
+            .field("kind", &kind)
+            .field("expires_on", &self.state.expires_on())
+            .field("disposed", &self.state.is_disposed())
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl CommunicationTokenCredential for AzureCommunicationTokenCredential {
+    async fn get_token(
+        &self,
+        _options: Option<CommunicationGetTokenOptions>,
+    ) -> azure_core::Result<AccessToken> {
+        self.state.get_token().await
+    }
+
+    fn dispose(&self) {
+        self.state.dispose();
+    }
+}
+
+/// Scopes are ignored: an ACS user token is for ACS only.
+#[async_trait::async_trait]
+impl TokenCredential for AzureCommunicationTokenCredential {
+    async fn get_token(
+        &self,
+        _scopes: &[&str],
+        _options: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        self.state.get_token().await
+    }
+}

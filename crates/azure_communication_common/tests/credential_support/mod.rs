@@ -1,0 +1,64 @@
+//! Helpers shared by the credential and token tests.
+#![allow(dead_code)]
+
+use azure_communication_common::TokenClock;
+use azure_core::time::{Duration, OffsetDateTime};
+use std::sync::Arc;
+
+/// A clock that follows tokio's (paused) clock: wall time = a fixed base plus
+/// the tokio time elapsed since the clock was made.
+#[derive(Debug)]
+pub struct TokioClock {
+    base: OffsetDateTime,
+    start: tokio::time::Instant,
+}
+
+impl TokioClock {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            // 2026-01-01T00:00:00Z
+            base: OffsetDateTime::from_unix_timestamp(1_767_225_600).unwrap(),
+            start: tokio::time::Instant::now(),
+        })
+    }
+
+    /// Time since the clock was made.
+    pub fn elapsed(&self) -> Duration {
+        (tokio::time::Instant::now() - self.start)
+            .try_into()
+            .unwrap()
+    }
+}
+
+impl TokenClock for TokioClock {
+    fn now_utc(&self) -> OffsetDateTime {
+        self.base + self.elapsed()
+    }
+
+    fn monotonic(&self) -> std::time::Duration {
+        tokio::time::Instant::now() - self.start
+    }
+}
+
+/// A JWT (HS256-looking header, fake signature) whose payload is `payload_json`.
+pub fn jwt_with_payload(payload_json: &str) -> String {
+    format!(
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{}.c2lnbmF0dXJl",
+        azure_core::base64::encode_url_safe(payload_json)
+    )
+}
+
+/// A JWT expiring at `expires_on` (whole seconds), with a distinguishing claim.
+pub fn jwt_expiring(expires_on: OffsetDateTime, id: u64) -> String {
+    jwt_with_payload(&format!(
+        "{{\"exp\":{},\"jti\":\"{id}\"}}",
+        expires_on.unix_timestamp()
+    ))
+}
+
+/// Path of a shared vector file.
+pub fn vector_path(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/vectors")
+        .join(name)
+}
