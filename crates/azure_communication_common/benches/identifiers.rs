@@ -1,3 +1,4 @@
+#![allow(missing_docs)] // criterion_group! generates undocumented items
 //! Identifier benchmarks, mirroring `shared/bench-js/bench.mjs`: the same
 //! 1,024-id pool (same generator, same seed), parsed, formatted and converted
 //! to and from the wire model one id per iteration.
