@@ -66,15 +66,23 @@ pub(crate) fn asserted_id_start(number: &str) -> Option<usize> {
     (underscore + 1 < number.len()).then_some(underscore + 1)
 }
 
-/// Splits a Teams extension user's suffix `{resource}_{tenant}_{user}`;
-/// `None` unless it has exactly three `_`-separated parts.
-fn split_extension_suffix(suffix: &str) -> Option<(usize, usize)> {
-    let first = suffix.find('_')?;
-    let second = first + 1 + suffix[first + 1..].find('_')?;
-    if suffix[second + 1..].contains('_') {
-        return None;
+/// Scans the suffix of an `8:acs:`-family raw id in one pass: `None` if it
+/// holds a `:` (then the raw id does not have exactly three segments);
+/// otherwise the positions of its two `_` when it has exactly two (a Teams
+/// extension user's `{resource}_{tenant}_{user}`), or `Some(None)`.
+fn scan_acs_suffix(suffix: &[u8]) -> Option<Option<(usize, usize)>> {
+    let mut underscores = [0usize; 2];
+    let mut count = 0usize;
+    for at in memchr::memchr2_iter(b':', b'_', suffix) {
+        if suffix[at] == b':' {
+            return None;
+        }
+        if count < 2 {
+            underscores[count] = at;
+        }
+        count += 1;
     }
-    Some((first, second))
+    Some((count == 2).then_some((underscores[0], underscores[1])))
 }
 
 /// What a three-segment raw id's prefix (`seg0:seg1:`) means.
@@ -111,18 +119,38 @@ pub(crate) fn parse(raw_id: &str) -> CommunicationIdentifier {
         return PhoneNumberIdentifier::parsed(raw_id, number).into();
     }
     // Exactly three `:`-separated segments, or it is unknown.
-    let Some(first) = raw_id.find(':') else {
+    let bytes = raw_id.as_bytes();
+    // The first two segments are short in every known form: a plain loop
+    // beats a vectorised search's set-up here.
+    let colon = |from: usize| {
+        bytes[from..]
+            .iter()
+            .position(|&b| b == b':')
+            .map(|i| from + i)
+    };
+    let Some(first) = colon(0) else {
         return UnknownIdentifier::new(raw_id).into();
     };
-    let Some(second) = raw_id[first + 1..].find(':').map(|i| first + 1 + i) else {
+    let Some(second) = colon(first + 1) else {
         return UnknownIdentifier::new(raw_id).into();
     };
     let suffix_start = second + 1;
-    let suffix = &raw_id[suffix_start..];
-    if suffix.contains(':') {
+    let suffix = &bytes[suffix_start..];
+    let prefix = classify(&raw_id[..suffix_start]);
+    if let Some(Prefix::AcsUser(cloud)) = prefix {
+        return match scan_acs_suffix(suffix) {
+            None => UnknownIdentifier::new(raw_id).into(),
+            Some(Some((first, second))) => {
+                TeamsExtensionUserIdentifier::parsed(raw_id, suffix_start, first, second, cloud)
+                    .into()
+            }
+            Some(None) => CommunicationUserIdentifier::new(raw_id).into(),
+        };
+    }
+    if memchr::memchr(b':', suffix).is_some() {
         return UnknownIdentifier::new(raw_id).into();
     }
-    match classify(&raw_id[..suffix_start]) {
+    match prefix {
         Some(Prefix::TeamsVisitor) => MicrosoftTeamsUserIdentifier::parsed(
             raw_id,
             suffix_start,
@@ -136,15 +164,8 @@ pub(crate) fn parse(raw_id: &str) -> CommunicationIdentifier {
         Some(Prefix::TeamsApp(cloud)) => {
             MicrosoftTeamsAppIdentifier::parsed(raw_id, suffix_start, cloud).into()
         }
-        Some(Prefix::AcsUser(cloud)) => match split_extension_suffix(suffix) {
-            Some((first, second)) => {
-                TeamsExtensionUserIdentifier::parsed(raw_id, suffix_start, first, second, cloud)
-                    .into()
-            }
-            None => CommunicationUserIdentifier::new(raw_id).into(),
-        },
         Some(Prefix::Spool) => CommunicationUserIdentifier::new(raw_id).into(),
-        None => UnknownIdentifier::new(raw_id).into(),
+        Some(Prefix::AcsUser(_)) | None => UnknownIdentifier::new(raw_id).into(),
     }
 }
 
@@ -164,11 +185,13 @@ mod tests {
     }
 
     #[test]
-    fn extension_suffix_needs_exactly_three_parts() {
-        assert_eq!(split_extension_suffix("a_b_c"), Some((1, 3)));
-        assert_eq!(split_extension_suffix("__"), Some((0, 1)));
-        assert_eq!(split_extension_suffix("a_b"), None);
-        assert_eq!(split_extension_suffix("a_b_c_d"), None);
-        assert_eq!(split_extension_suffix(""), None);
+    fn acs_suffix_scan() {
+        assert_eq!(scan_acs_suffix(b"a_b_c"), Some(Some((1, 3))));
+        assert_eq!(scan_acs_suffix(b"__"), Some(Some((0, 1))));
+        assert_eq!(scan_acs_suffix(b"a_b"), Some(None));
+        assert_eq!(scan_acs_suffix(b"a_b_c_d"), Some(None));
+        assert_eq!(scan_acs_suffix(b""), Some(None));
+        assert_eq!(scan_acs_suffix(b"a_b_c:"), None);
+        assert_eq!(scan_acs_suffix(b":"), None);
     }
 }
