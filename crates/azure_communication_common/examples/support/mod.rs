@@ -1,0 +1,2 @@
+//! Code the quickstart shares with the end-to-end tests.
+pub mod identity_client;
