@@ -8,6 +8,20 @@
 //!   numbers, Teams users, Teams apps, Teams extension users and identifiers of
 //!   kinds added later; total raw-id parsing and formatting; the REST wire
 //!   model; equality and hashing by raw id.
+//! - **User token credentials** ([`AzureCommunicationTokenCredential`]): a
+//!   static token, or a refresher callback with an optional initial token and
+//!   proactive refresh ([`CommunicationTokenRefreshOptions`]); single-flight,
+//!   cancellation-safe refresh; `dispose`. It implements azure_core's
+//!   `TokenCredential`. [`parse_token`] reads a token's expiry. The usage
+//!   scenarios and a troubleshooting table are on
+//!   [`AzureCommunicationTokenCredential`].
+//! - **Access-key authentication**: the pure HMAC-SHA256 [`AccessKeySigner`],
+//!   the pipeline policy [`CommunicationAccessKeyCredentialPolicy`], the
+//!   chooser [`communication_auth_policy`], [`ConnectionString`] and
+//!   [`parse_client_arguments`].
+//!
+//! Secrets (access keys, tokens) never appear in `Debug`, `Display`, error
+//! messages or logs. Logging goes through `tracing`, as in azure_core.
 //!
 //! ## Identifiers
 //!
