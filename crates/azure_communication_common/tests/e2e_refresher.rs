@@ -201,14 +201,39 @@ async fn a_thousand_concurrent_calls_on_an_expired_credential_send_one_request()
 async fn a_service_error_reaches_every_waiter_and_the_next_call_retries() {
     let setup = setup(None).await;
     let calls = Arc::new(AtomicUsize::new(0));
-    let (tx, _rx) = mpsc::unbounded_channel();
-    let credential =
-        AzureCommunicationTokenCredential::with_refresher(refresher(&setup, calls.clone(), tx))
-            .unwrap();
+    // The refresher waits for a permit before it calls the service, so that
+    // every caller has joined the refresh before it fails.
+    let permits = Arc::new(tokio::sync::Semaphore::new(0));
+    let credential = {
+        let client = setup.client.clone();
+        let user = setup.user.clone();
+        let calls = calls.clone();
+        let permits = permits.clone();
+        AzureCommunicationTokenCredential::with_refresher(CommunicationTokenRefreshOptions::new(
+            move || {
+                let client = client.clone();
+                let user = user.clone();
+                let permits = permits.clone();
+                calls.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    permits.acquire().await.expect("open").forget();
+                    client.issue_token(&user, &["chat"]).await
+                }
+            },
+        ))
+        .unwrap()
+    };
     setup.emulator.fail_next(1, 500);
 
-    let results = futures::future::join_all((0..50).map(|_| credential.get_token())).await;
+    let mut waiters: Vec<_> = (0..50).map(|_| Box::pin(credential.get_token())).collect();
+    for waiter in &mut waiters {
+        assert!(futures::poll!(waiter.as_mut()).is_pending());
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "one refresh for all");
+    permits.add_permits(1);
+    let results = futures::future::join_all(waiters).await;
     assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(setup.emulator.request_count(Route::IssueAccessToken), 1);
     for result in &results {
         let error = result.as_ref().expect_err("the refresh failed");
         assert!(
@@ -216,6 +241,7 @@ async fn a_service_error_reaches_every_waiter_and_the_next_call_retries() {
             "the error says what the service answered: {error:?}"
         );
     }
+    permits.add_permits(1);
     let token = credential.get_token().await.expect("the next call retries");
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     setup
