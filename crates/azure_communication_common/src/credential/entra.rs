@@ -65,6 +65,43 @@ const ERROR_CODE_HEADER: HeaderName = HeaderName::from_static("x-ms-error-code")
 ///
 /// `Debug` shows the endpoint and scopes, never a token; `Clone` shares the
 /// Entra credential.
+///
+/// ```
+/// use azure_communication_common::{
+///     AzureCommunicationTokenCredential, EntraCommunicationTokenCredentialOptions,
+/// };
+/// use azure_core::credentials::TokenCredential;
+/// use std::sync::Arc;
+/// # use azure_core::credentials::{AccessToken, TokenRequestOptions};
+/// # #[derive(Debug)]
+/// # struct SignedInUser;
+/// # #[async_trait::async_trait]
+/// # impl TokenCredential for SignedInUser {
+/// #     async fn get_token(&self, _: &[&str], _: Option<TokenRequestOptions<'_>>) -> azure_core::Result<AccessToken> {
+/// #         Err(azure_core::Error::with_message(azure_core::error::ErrorKind::Credential, "not in this example"))
+/// #     }
+/// # }
+///
+/// # fn main() -> azure_core::Result<()> {
+/// // The Entra ID user, e.g. a credential from azure_identity.
+/// let entra_user: Arc<dyn TokenCredential> = Arc::new(SignedInUser);
+/// let endpoint = "https://contoso.communication.azure.com/";
+///
+/// // A Teams Phone extension user: the teamsExtension exchange endpoint.
+/// let options = EntraCommunicationTokenCredentialOptions::new(endpoint, entra_user.clone())
+///     .with_scopes(["https://auth.msft.communication.azure.com/Teams.ManageCalls"]);
+/// let credential = AzureCommunicationTokenCredential::with_entra(options)?;
+/// # let _ = credential;
+///
+/// // Scopes of both endpoint families are refused when the credential is built.
+/// let mixed = EntraCommunicationTokenCredentialOptions::new(endpoint, entra_user).with_scopes([
+///     "https://communication.azure.com/clients/VoIP",
+///     "https://auth.msft.communication.azure.com/Teams.ManageCalls",
+/// ]);
+/// let error = AzureCommunicationTokenCredential::with_entra(mixed).unwrap_err();
+/// assert!(error.to_string().starts_with("Scopes validation failed."));
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 #[must_use = "options do nothing until passed to AzureCommunicationTokenCredential::with_entra"]
 pub struct EntraCommunicationTokenCredentialOptions {
