@@ -778,6 +778,35 @@ async fn retry_after_is_honoured_on_429_and_503() {
     }
 }
 
+/// With the client options' default retry policy (azure_core's exponential
+/// retry: 200 ms doubling, plus jitter) a longer `Retry-After` still wins.
+#[tokio::test(start_paused = true)]
+async fn default_retry_policy_honours_retry_after() {
+    let transport = MockTransport::sequence(vec![
+        Reply::error(429, "TooManyRequests", "slow down").with_header("retry-after", "5"),
+        Reply::error(503, "ServiceUnavailable", "busy").with_header("retry-after", "4"),
+        Reply::token(ACS_TOKEN, far_future()),
+    ]);
+    let options = azure_core::http::ClientOptions {
+        transport: Some(azure_core::http::Transport::new(transport.clone())),
+        ..Default::default()
+    };
+    let credential = AzureCommunicationTokenCredential::with_entra(
+        EntraCommunicationTokenCredentialOptions::new(ENDPOINT, MockEntra::new())
+            .with_client_options(options),
+    )
+    .unwrap();
+    assert_eq!(
+        credential.get_token().await.unwrap().token.secret(),
+        ACS_TOKEN
+    );
+    let seen = transport.requests();
+    assert_eq!(seen.len(), 3);
+    assert!(seen[1].at - seen[0].at >= std::time::Duration::from_secs(5));
+    assert!(seen[2].at - seen[1].at >= std::time::Duration::from_secs(4));
+    assert!(seen[2].at - seen[0].at < std::time::Duration::from_secs(10));
+}
+
 /// Retry-After is not consulted for other retried statuses (azure_core
 /// behaviour): a 500 is retried after the policy's own delay.
 #[tokio::test(start_paused = true)]

@@ -14,8 +14,10 @@
 //!   it like a refresher's token.
 //!
 //! Files: `token.rs` (parsing), `options.rs` (options), `token_credential.rs`
-//! (the public credential), `entra.rs` (the Entra ID token exchange), `refresh.rs` (the whole refresh state machine,
+//! (the public credential), `refresh.rs` (the whole refresh state machine,
 //! with every timing constant at its top), `clock.rs` (the injectable clock).
+//! `entra.rs` holds the Entra ID token exchange (a token source for the
+//! refresh state machine).
 
 mod clock;
 mod entra;
