@@ -8,12 +8,19 @@
 //!   or proactively; its docs carry the usage scenarios and a troubleshooting
 //!   table. It implements [`CommunicationTokenCredential`] and azure_core's
 //!   `TokenCredential`.
+//! * [`AzureCommunicationTokenCredential::with_entra`] exchanges an Entra ID
+//!   user's token for an ACS token (SPEC 2.4,
+//!   [`EntraCommunicationTokenCredentialOptions`]) and caches and refreshes
+//!   it like a refresher's token.
 //!
 //! Files: `token.rs` (parsing), `options.rs` (options), `token_credential.rs`
 //! (the public credential), `refresh.rs` (the whole refresh state machine,
 //! with every timing constant at its top), `clock.rs` (the injectable clock).
+//! `entra.rs` holds the Entra ID token exchange (a token source for the
+//! refresh state machine).
 
 mod clock;
+mod entra;
 mod options;
 mod refresh;
 mod token;
@@ -21,6 +28,7 @@ mod token_credential;
 
 #[doc(hidden)]
 pub use clock::TokenClock;
+pub use entra::{EntraCommunicationTokenCredentialOptions, DEFAULT_ENTRA_SCOPE};
 pub use options::{
     CommunicationGetTokenOptions, CommunicationTokenRefreshOptions, IntoAccessToken,
     DEFAULT_REFRESH_TIMEOUT,

@@ -287,6 +287,79 @@ impl AzureCommunicationTokenCredential {
         ))
     }
 
+    /// A credential that exchanges the Entra ID token of a user for ACS user
+    /// access tokens (SPEC 2.4), and caches and refreshes them like
+    /// [`with_refresher`](Self::with_refresher) does.
+    ///
+    /// The scopes select the exchange endpoint:
+    ///
+    /// | every scope starts with | request (`POST`) |
+    /// |---|---|
+    /// | `https://communication.azure.com/clients/` (the default, `.../clients/.default`) | `{endpoint}/access/entra/:exchangeAccessToken?api-version=2025-03-02-preview` |
+    /// | `https://auth.msft.communication.azure.com/` or `https://auth.msft.communication.azure.us/` | `{endpoint}/access/teamsExtension/:exchangeAccessToken?api-version=2025-06-30` |
+    ///
+    /// Each exchange asks the Entra ID credential for a token for the scopes
+    /// and posts `{}` with `Authorization: Bearer <Entra token>` through an
+    /// azure_core pipeline built from the options' `ClientOptions` (its retry
+    /// policy retries 408, 429, 500, 502, 503 and 504, waiting at least
+    /// `Retry-After` on 429 and 503). The ACS token is cached; the exchange is
+    /// repeated only when the cached token is within two minutes of expiry
+    /// (or ten minutes ahead in the background with
+    /// [`refresh_proactively`](crate::EntraCommunicationTokenCredentialOptions::refresh_proactively)),
+    /// once however many callers wait.
+    ///
+    /// ```no_run
+    /// use azure_communication_common::{
+    ///     AzureCommunicationTokenCredential, EntraCommunicationTokenCredentialOptions,
+    /// };
+    /// use azure_core::credentials::TokenCredential;
+    /// use std::sync::Arc;
+    ///
+    /// # async fn example(entra_credential: Arc<dyn TokenCredential>) -> azure_core::Result<()> {
+    /// // `entra_credential`: the signed-in Entra ID user, e.g. from azure_identity.
+    /// let credential = AzureCommunicationTokenCredential::with_entra(
+    ///     EntraCommunicationTokenCredentialOptions::new(
+    ///         "https://contoso.communication.azure.com/",
+    ///         entra_credential,
+    ///     )
+    ///     .with_scopes(["https://communication.azure.com/clients/VoIP"]),
+    /// )?;
+    /// let acs_token = credential.get_token().await?;
+    /// # let _ = acs_token;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// At construction: `Scopes validation failed. Ensure all scopes start
+    /// with one of https://auth.msft.communication.azure.com/,
+    /// https://auth.msft.communication.azure.us/,
+    /// https://communication.azure.com/clients/.` (no scopes, a scope of
+    /// neither family, or both families mixed); `Invalid resource endpoint
+    /// ...` (not an absolute `http`/`https` URL with a host, or with user
+    /// info, a query or a fragment); a non-positive `refresh_timeout`.
+    ///
+    /// From `get_token`: the Entra ID credential's error (kind `Credential`,
+    /// wrapping it); a non-200 answer as kind
+    /// [`HttpResponse`](azure_core::error::ErrorKind::HttpResponse) with the
+    /// status and the service's error code, the message reading `Failed to
+    /// exchange the Entra ID token for an ACS token: HTTP 401
+    /// InvalidAccessToken: <service message>`; an unreadable 200 answer
+    /// (kind `DataConversion`); transport errors; the refresh timeout.
+    /// Messages never contain a token.
+    pub fn with_entra(
+        options: super::entra::EntraCommunicationTokenCredentialOptions,
+    ) -> azure_core::Result<Self> {
+        let source = super::entra::entra_source(&options)?;
+        Ok(Self::from_source(
+            Arc::new(source),
+            None,
+            options.refresh_proactively,
+            options.refresh_timeout,
+            options.clock,
+        ))
+    }
+
     /// A refreshing credential over any token source (the refresher callback
     /// today; the Entra token exchange plugs in here).
     pub(crate) fn from_source(
