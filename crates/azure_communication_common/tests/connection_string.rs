@@ -408,8 +408,11 @@ proptest! {
         prop_assert_eq!(&parsed, &canonical);
         prop_assert_eq!(parsed.endpoint(), canonical.endpoint());
         prop_assert_eq!(parsed.access_key().secret(), key.as_str());
+        // A key of a few characters can occur in any text by chance (`ng`
+        // in `ConnectionString`); the leak check is for recognisable keys,
+        // as in `errors_and_debug_never_contain_the_key`.
         let debug = format!("{parsed:?}");
-        prop_assert!(!debug.contains(&key));
+        prop_assert!(key.len() < 8 || !debug.contains(&key), "{}", debug);
         let (url, cred) = parse_client_arguments(&s, None)
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&url, canonical.endpoint());
