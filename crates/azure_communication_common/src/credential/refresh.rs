@@ -126,6 +126,14 @@ impl Cached {
 }
 
 type FlightResult = Result<Arc<Cached>, Arc<azure_core::Error>>;
+
+/// What an on-demand caller gets from the gate.
+enum Joined {
+    /// The cache turned out to hold a servable token.
+    Served(AccessToken),
+    /// The refresh to wait for.
+    Flight(Flight),
+}
 type Flight = Shared<BoxFuture<'static, FlightResult>>;
 
 #[derive(Default)]
@@ -303,14 +311,10 @@ impl TokenCache {
 
     async fn get_token_slow(self: &Arc<Self>) -> azure_core::Result<AccessToken> {
         let cached = self.cached.load_full();
-        if let Some(c) = &cached {
-            // No refresh storm: a token that was fetched less than a second ago and is
-            // still valid is served even inside the on-demand window.
-            if self.refreshed_within_min_interval() && c.token.expires_on > self.clock.now_utc() {
-                return Ok(c.token.clone());
-            }
-        }
-        let flight = self.flight(Trigger::OnDemand)?;
+        let flight = match self.join_on_demand()? {
+            Joined::Served(token) => return Ok(token),
+            Joined::Flight(flight) => flight,
+        };
         match flight.await {
             Ok(fresh) => {
                 self.ensure_timer();
@@ -347,9 +351,43 @@ impl TokenCache {
         }
     }
 
+    /// Whether `cached` may be served without refreshing: it is outside the
+    /// on-demand window, or (no refresh storm) it was fetched less than a
+    /// second ago and has not expired, even if inside the window.
+    fn servable(&self, cached: &Cached) -> bool {
+        self.clock.now_unix_nanos() < cached.serve_until_unix_nanos
+            || (self.refreshed_within_min_interval()
+                && cached.token.expires_on > self.clock.now_utc())
+    }
+
+    /// On demand: joins the refresh in flight; when there is none, looks at
+    /// the cache again under the gate — a refresh that finished after the
+    /// caller's first look may have stored a servable token, and starting
+    /// another would call the refresher twice for one need — and only then
+    /// starts a refresh.
+    fn join_on_demand(self: &Arc<Self>) -> azure_core::Result<Joined> {
+        let mut gate = lock(&self.gate);
+        if gate.flight.is_none() && !self.is_disposed() {
+            if let Some(current) = self.cached.load().as_ref() {
+                if self.servable(current) {
+                    return Ok(Joined::Served(current.token.clone()));
+                }
+            }
+        }
+        self.flight_locked(&mut gate, Trigger::OnDemand)
+            .map(Joined::Flight)
+    }
+
     /// Joins the refresh in flight, or starts one.
     fn flight(self: &Arc<Self>, trigger: Trigger) -> azure_core::Result<Flight> {
-        let mut gate = lock(&self.gate);
+        self.flight_locked(&mut lock(&self.gate), trigger)
+    }
+
+    fn flight_locked(
+        self: &Arc<Self>,
+        gate: &mut Gate,
+        trigger: Trigger,
+    ) -> azure_core::Result<Flight> {
         if self.is_disposed() {
             return Err(disposed_error());
         }
