@@ -37,37 +37,10 @@ use std::{
     time::Instant,
 };
 
-const CONCURRENT_CALLS: usize = 10_000;
+mod support;
+use support::Rng;
 
-/// Deterministic pseudo-random numbers (mulberry32, as in bench.mjs).
-struct Rng(u32);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x6d2b_79f5);
-        let mut t = self.0;
-        t = (t ^ (t >> 15)).wrapping_mul(t | 1);
-        t ^= t.wrapping_add((t ^ (t >> 7)).wrapping_mul(t | 61));
-        f64::from(t ^ (t >> 14)) / 4_294_967_296.0
-    }
-    fn int(&mut self, n: u32) -> u32 {
-        (self.next() * f64::from(n)) as u32
-    }
-    fn hex(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b"0123456789abcdef"[self.int(16) as usize]))
-            .collect()
-    }
-    fn guid(&mut self) -> String {
-        format!(
-            "{}-{}-{}-{}-{}",
-            self.hex(8),
-            self.hex(4),
-            self.hex(4),
-            self.hex(4),
-            self.hex(12)
-        )
-    }
-}
+const CONCURRENT_CALLS: usize = 10_000;
 
 /// An ACS-style RS256 JWT like bench.mjs's `acsJwt(exp)`.
 fn acs_jwt(rng: &mut Rng, exp: i64) -> String {
@@ -75,19 +48,11 @@ fn acs_jwt(rng: &mut Rng, exp: i64) -> String {
         azure_core::base64::encode_url_safe(input)
     }
     let header = r#"{"alg":"RS256","kid":"5B3BC92A4CB3F1A8A2E1B7C7B8C2D0A2E7C3E8F1","x5t":"WzvJKkyz8aii4bfHuMLQoufD6PE","typ":"JWT"}"#;
-    let suffix = format!(
-        "0000001{}-{}-{}-{}-{}",
-        rng.int(10),
-        rng.hex(4),
-        rng.hex(4),
-        rng.hex(4),
-        rng.hex(12)
-    );
+    let user = rng.guid();
+    let suffix = rng.acs_suffix();
+    let resource = rng.guid();
     let payload = format!(
-        r#"{{"skypeid":"acs:{}_{}","scp":1792,"csi":"1700000000","exp":{exp},"rgn":"amer","acsScope":"chat,voip","resourceId":"{}","resourceLocation":"unitedstates","iat":1700000000}}"#,
-        rng.guid(),
-        suffix,
-        rng.guid()
+        r#"{{"skypeid":"acs:{user}_{suffix}","scp":1792,"csi":"1700000000","exp":{exp},"rgn":"amer","acsScope":"chat,voip","resourceId":"{resource}","resourceLocation":"unitedstates","iat":1700000000}}"#
     );
     let signature: Vec<u8> = (0..128).map(|_| rng.int(256) as u8).collect();
     format!("{}.{}.{}", b64(header), b64(payload), b64(signature))

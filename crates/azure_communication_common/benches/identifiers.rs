@@ -7,45 +7,8 @@ use azure_communication_common::{CommunicationIdentifier, CommunicationIdentifie
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use std::time::Duration;
 
-/// The JS benchmark's seeded generator (mulberry32), so the pool is identical.
-struct Rng(u32);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x6d2b_79f5);
-        let mut t = self.0;
-        t = (t ^ (t >> 15)).wrapping_mul(t | 1);
-        t ^= t.wrapping_add((t ^ (t >> 7)).wrapping_mul(t | 61));
-        f64::from(t ^ (t >> 14)) / 4_294_967_296.0
-    }
-    fn int(&mut self, n: u32) -> u32 {
-        (self.next() * f64::from(n)).floor() as u32
-    }
-    fn hex(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b"0123456789abcdef"[self.int(16) as usize]))
-            .collect()
-    }
-    fn guid(&mut self) -> String {
-        let a = self.hex(8);
-        let b = self.hex(4);
-        let c = self.hex(4);
-        let d = self.hex(4);
-        let e = self.hex(12);
-        format!("{a}-{b}-{c}-{d}-{e}")
-    }
-    fn acs_suffix(&mut self) -> String {
-        let digit = self.int(10);
-        let b = self.hex(4);
-        let c = self.hex(4);
-        let d = self.hex(4);
-        let e = self.hex(12);
-        format!("0000001{digit}-{b}-{c}-{d}-{e}")
-    }
-    fn phone(&mut self) -> String {
-        format!("+1425555{:04}", self.int(10_000))
-    }
-}
+mod support;
+use support::Rng;
 
 /// The JS benchmark's pool of 1,024 realistic raw ids.
 fn raw_id_pool() -> Vec<String> {
