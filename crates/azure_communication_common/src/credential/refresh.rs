@@ -5,11 +5,15 @@
 //!   lock-free load, a clock read and a clone of the token. That clock read
 //!   is [`TokenClock::now_unix_nanos`], which for the system clock is the
 //!   kernel's coarse wall clock (tick resolution, a few ns to read).
-//! * **Single flight.** A refresh is one shared future (a *flight*) stored in
-//!   the gate; every caller that needs a token while it runs awaits a clone of
-//!   it and gets the same result. Dropping a caller's future drops only its
-//!   clone, never the flight. The flight stores its own result in the cache,
-//!   so whoever polls it to completion finishes the refresh for everybody.
+//! * **Single flight.** A refresh is one [`Flight`] stored in the gate; every
+//!   caller that needs a token while it runs waits on it and gets the same
+//!   result. The refresh future is driven by the waiters themselves (no task
+//!   is spawned), but only after it has been woken: a waiter's poll is a
+//!   look at the result slot and, at most once per wake-up of its task, a
+//!   push of its waker, so thousands of waiters cost little. Dropping a
+//!   caller's future never cancels the flight. The flight stores its own
+//!   result in the cache, so whoever polls it to completion finishes the
+//!   refresh for everybody.
 //! * **Proactive timer.** With proactive refresh on, one task per credential
 //!   (spawned through azure_core's async runtime on the first `get_token`)
 //!   sleeps until the token's refresh point, refreshes, and on failure
@@ -33,15 +37,18 @@ use azure_core::{
     time::Duration,
 };
 use futures::{
-    future::{AbortHandle, BoxFuture, Either, FutureExt, Shared},
+    future::{AbortHandle, BoxFuture, Either, FutureExt},
     pin_mut,
 };
 use std::{
     fmt,
+    future::Future,
+    pin::Pin,
     sync::{
-        atomic::{AtomicBool, AtomicU64, Ordering},
-        Arc, Mutex, MutexGuard, PoisonError, Weak,
+        atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering},
+        Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak,
     },
+    task::{Context, Poll, Wake, Waker},
 };
 use tracing::Instrument;
 
@@ -132,14 +139,228 @@ enum Joined {
     /// The cache turned out to hold a servable token.
     Served(AccessToken),
     /// The refresh to wait for.
-    Flight(Flight),
+    Flight(Arc<Flight>),
 }
-type Flight = Shared<BoxFuture<'static, FlightResult>>;
+
+// `Signal::state`: who may poll the refresh future next.
+/// Nobody is polling it, and it has been woken (or never polled): the next
+/// waiter to look polls it.
+const IDLE_WOKEN: u8 = 0;
+/// Nobody is polling it and it has not been woken since its last poll.
+const IDLE: u8 = 1;
+/// A waiter is polling it.
+const POLLING: u8 = 2;
+/// A waiter is polling it and it was woken meanwhile: the poller polls again.
+const POLLING_WOKEN: u8 = 3;
+/// It has finished; the result is in the slot.
+const DONE: u8 = 4;
+
+/// The waker of a flight's refresh future, and the waiters to wake.
+struct Signal {
+    state: AtomicU8,
+    /// (wake-up count, wakers to wake at the next wake-up). A waiter pushes
+    /// its waker at most once per wake-up, and not at all when the last one
+    /// pushed wakes the same task (thousands of calls joined on one task, as
+    /// `join_all` does, cost one entry).
+    waiters: Mutex<(u64, Vec<Waker>)>,
+}
+
+impl Signal {
+    /// Wakes every waiter registered so far.
+    fn wake_waiters(&self) {
+        let wakers = {
+            let mut waiters = lock(&self.waiters);
+            waiters.0 = waiters.0.wrapping_add(1);
+            std::mem::take(&mut waiters.1)
+        };
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// Makes sure `waker` is woken at the next wake-up. `registered` is what
+    /// this waiter registered last: (wake-up count, waker).
+    fn register(&self, waker: &Waker, registered: &mut Option<(u64, Waker)>) {
+        let mut waiters = lock(&self.waiters);
+        if let Some((epoch, previous)) = registered {
+            if *epoch == waiters.0 && previous.will_wake(waker) {
+                return;
+            }
+        }
+        let epoch = waiters.0;
+        if !waiters.1.last().is_some_and(|last| last.will_wake(waker)) {
+            waiters.1.push(waker.clone());
+        }
+        drop(waiters);
+        match registered {
+            Some((e, w)) => {
+                *e = epoch;
+                w.clone_from(waker);
+            }
+            None => *registered = Some((epoch, waker.clone())),
+        }
+    }
+}
+
+impl Wake for Signal {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    /// The refresh future can make progress: a polling waiter polls again;
+    /// otherwise every waiter is woken and the first to look polls it.
+    fn wake_by_ref(self: &Arc<Self>) {
+        let mut state = self.state.load(Ordering::Acquire);
+        loop {
+            let next = match state {
+                IDLE => IDLE_WOKEN,
+                POLLING => POLLING_WOKEN,
+                _ => return,
+            };
+            match self
+                .state
+                .compare_exchange_weak(state, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) if next == IDLE_WOKEN => return self.wake_waiters(),
+                Ok(_) => return,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+}
+
+/// One refresh, shared by everybody who waits for it.
+struct Flight {
+    signal: Arc<Signal>,
+    /// `signal` as a [`Waker`], for polling `work`.
+    waker: Waker,
+    /// The refresh; `None` once finished. Polled only by the waiter that
+    /// moved `signal.state` to `POLLING`.
+    work: Mutex<Option<BoxFuture<'static, FlightResult>>>,
+    result: OnceLock<FlightResult>,
+}
+
+impl Flight {
+    fn new(work: BoxFuture<'static, FlightResult>) -> Self {
+        let signal = Arc::new(Signal {
+            state: AtomicU8::new(IDLE_WOKEN),
+            waiters: Mutex::new((0, Vec::new())),
+        });
+        Self {
+            waker: Waker::from(signal.clone()),
+            signal,
+            work: Mutex::new(Some(work)),
+            result: OnceLock::new(),
+        }
+    }
+
+    /// Polls the refresh if it has been woken and nobody else is polling it.
+    /// Returns whether it polled.
+    fn drive(&self) -> bool {
+        if self
+            .signal
+            .state
+            .compare_exchange(IDLE_WOKEN, POLLING, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return false;
+        }
+        let mut work = lock(&self.work);
+        let mut cx = Context::from_waker(&self.waker);
+        loop {
+            let Some(future) = work.as_mut() else {
+                return true;
+            };
+            // A panicking refresh poisons the flight (as `Shared` did): the
+            // waiters see it finished with an error instead of waiting forever.
+            let poisoned = PoisonOnUnwind(self);
+            let poll = future.as_mut().poll(&mut cx);
+            std::mem::forget(poisoned);
+            match poll {
+                Poll::Ready(result) => {
+                    *work = None;
+                    drop(work);
+                    self.complete(result);
+                    return true;
+                }
+                Poll::Pending => {
+                    match self.signal.state.compare_exchange(
+                        POLLING,
+                        IDLE,
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) => return true,
+                        // woken while polling: poll again
+                        Err(_) => self.signal.state.store(POLLING, Ordering::Release),
+                    }
+                }
+            }
+        }
+    }
+
+    fn complete(&self, result: FlightResult) {
+        let _ = self.result.set(result);
+        self.signal.state.store(DONE, Ordering::Release);
+        self.signal.wake_waiters();
+    }
+
+    /// Waits for the result.
+    fn wait(self: Arc<Self>) -> FlightWait {
+        FlightWait {
+            flight: self,
+            registered: None,
+        }
+    }
+}
+
+/// Finishes a flight with an error if polling its refresh panics.
+struct PoisonOnUnwind<'a>(&'a Flight);
+
+impl Drop for PoisonOnUnwind<'_> {
+    fn drop(&mut self) {
+        self.0
+            .complete(Err(Arc::new(azure_core::Error::with_message(
+                ErrorKind::Credential,
+                "the token refresh panicked",
+            ))));
+    }
+}
+
+/// A waiter's future: the flight's result (shared).
+struct FlightWait {
+    flight: Arc<Flight>,
+    registered: Option<(u64, Waker)>,
+}
+
+impl Future for FlightWait {
+    type Output = FlightResult;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<FlightResult> {
+        let this = &mut *self;
+        loop {
+            if let Some(result) = this.flight.result.get() {
+                return Poll::Ready(result.clone());
+            }
+            // register first, then look: a wake-up after this is not missed
+            this.flight
+                .signal
+                .register(cx.waker(), &mut this.registered);
+            if this.flight.drive() {
+                continue;
+            }
+            if let Some(result) = this.flight.result.get() {
+                return Poll::Ready(result.clone());
+            }
+            return Poll::Pending;
+        }
+    }
+}
 
 #[derive(Default)]
 struct Gate {
     generation: u64,
-    flight: Option<(u64, Flight, AbortHandle)>,
+    flight: Option<(u64, Arc<Flight>, AbortHandle)>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -315,7 +536,7 @@ impl TokenCache {
             Joined::Served(token) => return Ok(token),
             Joined::Flight(flight) => flight,
         };
-        match flight.await {
+        match flight.wait().await {
             Ok(fresh) => {
                 self.ensure_timer();
                 Ok(fresh.token.clone())
@@ -379,7 +600,7 @@ impl TokenCache {
     }
 
     /// Joins the refresh in flight, or starts one.
-    fn flight(self: &Arc<Self>, trigger: Trigger) -> azure_core::Result<Flight> {
+    fn flight(self: &Arc<Self>, trigger: Trigger) -> azure_core::Result<Arc<Flight>> {
         self.flight_locked(&mut lock(&self.gate), trigger)
     }
 
@@ -387,7 +608,7 @@ impl TokenCache {
         self: &Arc<Self>,
         gate: &mut Gate,
         trigger: Trigger,
-    ) -> azure_core::Result<Flight> {
+    ) -> azure_core::Result<Arc<Flight>> {
         if self.is_disposed() {
             return Err(disposed_error());
         }
@@ -434,10 +655,10 @@ impl TokenCache {
         }
         .instrument(span);
         let (work, abort) = futures::future::abortable(work);
-        let flight = work
-            .map(|r| r.unwrap_or_else(|_aborted| Err(Arc::new(disposed_error()))))
-            .boxed()
-            .shared();
+        let flight = Arc::new(Flight::new(
+            work.map(|r| r.unwrap_or_else(|_aborted| Err(Arc::new(disposed_error()))))
+                .boxed(),
+        ));
         gate.flight = Some((generation, flight.clone(), abort));
         Ok(flight)
     }
@@ -678,7 +899,7 @@ async fn proactive_steps(weak: Weak<TokenCache>) {
                     None => return,
                 };
                 // no strong reference is held while the refresh runs
-                let result = flight.await;
+                let result = flight.wait().await;
                 match result {
                     Ok(_) => retry = RetryState::default(),
                     Err(error) => {
