@@ -158,11 +158,22 @@ const DONE: u8 = 4;
 /// The waker of a flight's refresh future, and the waiters to wake.
 struct Signal {
     state: AtomicU8,
-    /// (wake-up count, wakers to wake at the next wake-up). A waiter pushes
-    /// its waker at most once per wake-up, and not at all when the last one
-    /// pushed wakes the same task (thousands of calls joined on one task, as
-    /// `join_all` does, cost one entry).
-    waiters: Mutex<(u64, Vec<Waker>)>,
+    waiters: Mutex<Waiters>,
+}
+
+/// The wakers to wake at the next wake-up. A waiter pushes its waker at most
+/// once per wake-up, and not at all when the last one pushed wakes the same
+/// task: thousands of calls joined on one task (as `join_all` does) cost one
+/// entry.
+#[derive(Default)]
+struct Waiters {
+    /// Wake-ups so far.
+    epoch: u64,
+    wakers: Vec<Waker>,
+    /// Identity of the waker last pushed, as its waiter passed it (a clone
+    /// may carry another vtable address, so `will_wake` on the clone would
+    /// not recognise it).
+    last: Option<WakerId>,
 }
 
 impl Signal {
@@ -170,8 +181,9 @@ impl Signal {
     fn wake_waiters(&self) {
         let wakers = {
             let mut waiters = lock(&self.waiters);
-            waiters.0 = waiters.0.wrapping_add(1);
-            std::mem::take(&mut waiters.1)
+            waiters.epoch = waiters.epoch.wrapping_add(1);
+            waiters.last = None;
+            std::mem::take(&mut waiters.wakers)
         };
         for waker in wakers {
             waker.wake();
@@ -179,26 +191,34 @@ impl Signal {
     }
 
     /// Makes sure `waker` is woken at the next wake-up. `registered` is what
-    /// this waiter registered last: (wake-up count, waker).
-    fn register(&self, waker: &Waker, registered: &mut Option<(u64, Waker)>) {
+    /// this waiter registered last: (wake-up count, identity of the waker).
+    /// Comparing identities is enough: until the next wake-up the list holds
+    /// a clone of a waker with that identity, which keeps its data alive, so
+    /// the identity cannot belong to a different waker meanwhile.
+    fn register(&self, waker: &Waker, registered: &mut Option<(u64, WakerId)>) {
+        let id = WakerId::of(waker);
         let mut waiters = lock(&self.waiters);
-        if let Some((epoch, previous)) = registered {
-            if *epoch == waiters.0 && previous.will_wake(waker) {
-                return;
-            }
+        if *registered == Some((waiters.epoch, id)) {
+            return;
         }
-        let epoch = waiters.0;
-        if !waiters.1.last().is_some_and(|last| last.will_wake(waker)) {
-            waiters.1.push(waker.clone());
+        if waiters.last != Some(id) {
+            waiters.wakers.push(waker.clone());
+            waiters.last = Some(id);
         }
-        drop(waiters);
-        match registered {
-            Some((e, w)) => {
-                *e = epoch;
-                w.clone_from(waker);
-            }
-            None => *registered = Some((epoch, waker.clone())),
-        }
+        *registered = Some((waiters.epoch, id));
+    }
+}
+
+/// What [`Waker::will_wake`] compares: the data and vtable addresses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct WakerId(usize, usize);
+
+impl WakerId {
+    fn of(waker: &Waker) -> Self {
+        Self(
+            waker.data() as usize,
+            std::ptr::from_ref(waker.vtable()) as usize,
+        )
     }
 }
 
@@ -238,30 +258,37 @@ struct Flight {
     /// moved `signal.state` to `POLLING`.
     work: Mutex<Option<BoxFuture<'static, FlightResult>>>,
     result: OnceLock<FlightResult>,
+    /// The cached token when the flight started (nothing else changes the
+    /// cache while a flight runs): an on-demand caller falls back to it if
+    /// the refresh fails while it is still valid.
+    previous: Option<Arc<Cached>>,
 }
 
 impl Flight {
-    fn new(work: BoxFuture<'static, FlightResult>) -> Self {
+    fn new(work: BoxFuture<'static, FlightResult>, previous: Option<Arc<Cached>>) -> Self {
         let signal = Arc::new(Signal {
             state: AtomicU8::new(IDLE_WOKEN),
-            waiters: Mutex::new((0, Vec::new())),
+            waiters: Mutex::new(Waiters::default()),
         });
         Self {
             waker: Waker::from(signal.clone()),
             signal,
             work: Mutex::new(Some(work)),
             result: OnceLock::new(),
+            previous,
         }
     }
 
     /// Polls the refresh if it has been woken and nobody else is polling it.
     /// Returns whether it polled.
     fn drive(&self) -> bool {
-        if self
-            .signal
-            .state
-            .compare_exchange(IDLE_WOKEN, POLLING, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
+        // a plain load first: most looks find the refresh not woken
+        if self.signal.state.load(Ordering::Acquire) != IDLE_WOKEN
+            || self
+                .signal
+                .state
+                .compare_exchange(IDLE_WOKEN, POLLING, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
         {
             return false;
         }
@@ -306,7 +333,7 @@ impl Flight {
     }
 
     /// Waits for the result.
-    fn wait(self: Arc<Self>) -> FlightWait {
+    fn wait(&self) -> FlightWait<'_> {
         FlightWait {
             flight: self,
             registered: None,
@@ -327,20 +354,20 @@ impl Drop for PoisonOnUnwind<'_> {
     }
 }
 
-/// A waiter's future: the flight's result (shared).
-struct FlightWait {
-    flight: Arc<Flight>,
-    registered: Option<(u64, Waker)>,
+/// A waiter's future: the flight's result.
+struct FlightWait<'a> {
+    flight: &'a Flight,
+    registered: Option<(u64, WakerId)>,
 }
 
-impl Future for FlightWait {
-    type Output = FlightResult;
+impl<'a> Future for FlightWait<'a> {
+    type Output = &'a FlightResult;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<FlightResult> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<&'a FlightResult> {
         let this = &mut *self;
         loop {
             if let Some(result) = this.flight.result.get() {
-                return Poll::Ready(result.clone());
+                return Poll::Ready(result);
             }
             // register first, then look: a wake-up after this is not missed
             this.flight
@@ -350,7 +377,7 @@ impl Future for FlightWait {
                 continue;
             }
             if let Some(result) = this.flight.result.get() {
-                return Poll::Ready(result.clone());
+                return Poll::Ready(result);
             }
             return Poll::Pending;
         }
@@ -531,7 +558,6 @@ impl TokenCache {
     }
 
     async fn get_token_slow(self: &Arc<Self>) -> azure_core::Result<AccessToken> {
-        let cached = self.cached.load_full();
         let flight = match self.join_on_demand()? {
             Joined::Served(token) => return Ok(token),
             Joined::Flight(flight) => flight,
@@ -545,7 +571,7 @@ impl TokenCache {
                 if self.is_disposed() {
                     return Err(disposed_error());
                 }
-                if let Some(c) = cached {
+                if let Some(c) = &flight.previous {
                     if c.token.expires_on > self.clock.now_utc() {
                         tracing::warn!(
                             error = %error,
@@ -554,7 +580,7 @@ impl TokenCache {
                         return Ok(c.token.clone());
                     }
                 }
-                Err(share_error(&error))
+                Err(share_error(error))
             }
         }
     }
@@ -658,6 +684,7 @@ impl TokenCache {
         let flight = Arc::new(Flight::new(
             work.map(|r| r.unwrap_or_else(|_aborted| Err(Arc::new(disposed_error()))))
                 .boxed(),
+            self.cached.load_full(),
         ));
         gate.flight = Some((generation, flight.clone(), abort));
         Ok(flight)
@@ -899,15 +926,14 @@ async fn proactive_steps(weak: Weak<TokenCache>) {
                     None => return,
                 };
                 // no strong reference is held while the refresh runs
-                let result = flight.wait().await;
-                match result {
+                match flight.wait().await {
                     Ok(_) => retry = RetryState::default(),
                     Err(error) => {
                         let Some(state) = weak.upgrade() else { return };
                         if state.is_disposed() {
                             return;
                         }
-                        if !state.schedule_retry(&mut retry, &error) {
+                        if !state.schedule_retry(&mut retry, error) {
                             let entry = state.current_entry();
                             drop(state);
                             // give up until a new token arrives
