@@ -45,7 +45,7 @@ use std::{
     future::Future,
     pin::Pin,
     sync::{
-        atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering},
+        atomic::{fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering},
         Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak,
     },
     task::{Context, Poll, Wake, Waker},
@@ -158,6 +158,13 @@ const DONE: u8 = 4;
 /// The waker of a flight's refresh future, and the waiters to wake.
 struct Signal {
     state: AtomicU8,
+    /// A seqlock over `last_data` and `last_vtable`, a copy of
+    /// `Waiters::last` readable without the mutex: odd while the mutex
+    /// holder rewrites them.
+    seq: AtomicU64,
+    last_data: AtomicUsize,
+    /// 0: no waker pushed since the last wake-up.
+    last_vtable: AtomicUsize,
     waiters: Mutex<Waiters>,
 }
 
@@ -183,6 +190,7 @@ impl Signal {
             let mut waiters = lock(&self.waiters);
             waiters.epoch = waiters.epoch.wrapping_add(1);
             waiters.last = None;
+            self.publish_last(None);
             std::mem::take(&mut waiters.wakers)
         };
         for waker in wakers {
@@ -195,8 +203,15 @@ impl Signal {
     /// Comparing identities is enough: until the next wake-up the list holds
     /// a clone of a waker with that identity, which keeps its data alive, so
     /// the identity cannot belong to a different waker meanwhile.
+    ///
+    /// The common case, the same waker as the last one pushed, needs no lock:
+    /// if the seqlock shows it as the last one pushed, the list taken by the
+    /// next wake-up (under the mutex, after that push) holds it.
     fn register(&self, waker: &Waker, registered: &mut Option<(u64, WakerId)>) {
         let id = WakerId::of(waker);
+        if self.is_last(id) {
+            return;
+        }
         let mut waiters = lock(&self.waiters);
         if *registered == Some((waiters.epoch, id)) {
             return;
@@ -204,8 +219,35 @@ impl Signal {
         if waiters.last != Some(id) {
             waiters.wakers.push(waker.clone());
             waiters.last = Some(id);
+            self.publish_last(Some(id));
         }
         *registered = Some((waiters.epoch, id));
+    }
+
+    /// Whether `id` is the last waker pushed since the last wake-up
+    /// (seqlock read; `false` when a writer is busy).
+    fn is_last(&self, id: WakerId) -> bool {
+        let before = self.seq.load(Ordering::Acquire);
+        if before & 1 == 1 {
+            return false;
+        }
+        let data = self.last_data.load(Ordering::Relaxed);
+        let vtable = self.last_vtable.load(Ordering::Relaxed);
+        fence(Ordering::Acquire);
+        let after = self.seq.load(Ordering::Relaxed);
+        before == after && WakerId(data, vtable) == id
+    }
+
+    /// Copies `Waiters::last` for [`Self::is_last`]. Called with the
+    /// `waiters` mutex held (the only writer).
+    fn publish_last(&self, last: Option<WakerId>) {
+        let WakerId(data, vtable) = last.unwrap_or(WakerId(0, 0));
+        let seq = self.seq.load(Ordering::Relaxed);
+        self.seq.store(seq.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        self.last_data.store(data, Ordering::Relaxed);
+        self.last_vtable.store(vtable, Ordering::Relaxed);
+        self.seq.store(seq.wrapping_add(2), Ordering::Release);
     }
 }
 
@@ -268,6 +310,9 @@ impl Flight {
     fn new(work: BoxFuture<'static, FlightResult>, previous: Option<Arc<Cached>>) -> Self {
         let signal = Arc::new(Signal {
             state: AtomicU8::new(IDLE_WOKEN),
+            seq: AtomicU64::new(0),
+            last_data: AtomicUsize::new(0),
+            last_vtable: AtomicUsize::new(0),
             waiters: Mutex::new(Waiters::default()),
         });
         Self {
