@@ -155,3 +155,37 @@ fn dispose_wakes_waiters_on_other_tasks() {
         }
     });
 }
+
+#[tokio::test]
+async fn a_panicking_refresher_panics_its_caller_and_the_next_call_refreshes_again() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let credential = AzureCommunicationTokenCredential::with_refresher(
+        CommunicationTokenRefreshOptions::new(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                tokio::task::yield_now().await;
+                if n == 0 {
+                    panic!("refresher bug");
+                }
+                Ok(AccessToken::new(
+                    "fresh",
+                    OffsetDateTime::now_utc() + Duration::hours(1),
+                ))
+            }
+        })
+        .with_initial_token(AccessToken::new(
+            "expired",
+            OffsetDateTime::now_utc() - Duration::hours(1),
+        )),
+    )
+    .unwrap();
+    let c = credential.clone();
+    let first = tokio::spawn(async move { c.get_token().await }).await;
+    assert!(first.unwrap_err().is_panic());
+    assert_eq!(
+        credential.get_token().await.unwrap().token.secret(),
+        "fresh"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}

@@ -304,10 +304,19 @@ struct Flight {
     /// cache while a flight runs): an on-demand caller falls back to it if
     /// the refresh fails while it is still valid.
     previous: Option<Arc<Cached>>,
+    /// Whose gate holds the flight, and under which generation (to clear
+    /// the gate if the refresh panics).
+    owner: Weak<TokenCache>,
+    generation: u64,
 }
 
 impl Flight {
-    fn new(work: BoxFuture<'static, FlightResult>, previous: Option<Arc<Cached>>) -> Self {
+    fn new(
+        work: BoxFuture<'static, FlightResult>,
+        previous: Option<Arc<Cached>>,
+        owner: Weak<TokenCache>,
+        generation: u64,
+    ) -> Self {
         let signal = Arc::new(Signal {
             state: AtomicU8::new(IDLE_WOKEN),
             seq: AtomicU64::new(0),
@@ -321,6 +330,8 @@ impl Flight {
             work: Mutex::new(Some(work)),
             result: OnceLock::new(),
             previous,
+            owner,
+            generation,
         }
     }
 
@@ -343,8 +354,9 @@ impl Flight {
             let Some(future) = work.as_mut() else {
                 return true;
             };
-            // A panicking refresh poisons the flight (as `Shared` did): the
-            // waiters see it finished with an error instead of waiting forever.
+            // A panicking refresh (the panic reaches the waiter polling it)
+            // ends the flight with an error for the other waiters, and the
+            // next call starts a new refresh.
             let poisoned = PoisonOnUnwind(self);
             let poll = future.as_mut().poll(&mut cx);
             std::mem::forget(poisoned);
@@ -391,11 +403,15 @@ struct PoisonOnUnwind<'a>(&'a Flight);
 
 impl Drop for PoisonOnUnwind<'_> {
     fn drop(&mut self) {
-        self.0
-            .complete(Err(Arc::new(azure_core::Error::with_message(
-                ErrorKind::Credential,
-                "the token refresh panicked",
-            ))));
+        let flight = self.0;
+        let result = Err(Arc::new(azure_core::Error::with_message(
+            ErrorKind::Credential,
+            "The token refresh panicked.",
+        )));
+        if let Some(state) = flight.owner.upgrade() {
+            state.finish(flight.generation, &result);
+        }
+        flight.complete(result);
     }
 }
 
@@ -730,6 +746,8 @@ impl TokenCache {
             work.map(|r| r.unwrap_or_else(|_aborted| Err(Arc::new(disposed_error()))))
                 .boxed(),
             self.cached.load_full(),
+            Arc::downgrade(self),
+            generation,
         ));
         gate.flight = Some((generation, flight.clone(), abort));
         Ok(flight)
