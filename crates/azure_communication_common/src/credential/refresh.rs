@@ -5,11 +5,15 @@
 //!   lock-free load, a clock read and a clone of the token. That clock read
 //!   is [`TokenClock::now_unix_nanos`], which for the system clock is the
 //!   kernel's coarse wall clock (tick resolution, a few ns to read).
-//! * **Single flight.** A refresh is one shared future (a *flight*) stored in
-//!   the gate; every caller that needs a token while it runs awaits a clone of
-//!   it and gets the same result. Dropping a caller's future drops only its
-//!   clone, never the flight. The flight stores its own result in the cache,
-//!   so whoever polls it to completion finishes the refresh for everybody.
+//! * **Single flight.** A refresh is one [`Flight`] stored in the gate; every
+//!   caller that needs a token while it runs waits on it and gets the same
+//!   result. The refresh future is driven by the waiters themselves (no task
+//!   is spawned), but only after it has been woken: a waiter's poll is a
+//!   look at the result slot and, at most once per wake-up of its task, a
+//!   push of its waker, so thousands of waiters cost little. Dropping a
+//!   caller's future never cancels the flight. The flight stores its own
+//!   result in the cache, so whoever polls it to completion finishes the
+//!   refresh for everybody.
 //! * **Proactive timer.** With proactive refresh on, one task per credential
 //!   (spawned through azure_core's async runtime on the first `get_token`)
 //!   sleeps until the token's refresh point, refreshes, and on failure
@@ -33,15 +37,18 @@ use azure_core::{
     time::Duration,
 };
 use futures::{
-    future::{AbortHandle, BoxFuture, Either, FutureExt, Shared},
+    future::{AbortHandle, BoxFuture, Either, FutureExt},
     pin_mut,
 };
 use std::{
     fmt,
+    future::Future,
+    pin::Pin,
     sync::{
-        atomic::{AtomicBool, AtomicU64, Ordering},
-        Arc, Mutex, MutexGuard, PoisonError, Weak,
+        atomic::{fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering},
+        Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak,
     },
+    task::{Context, Poll, Wake, Waker},
 };
 use tracing::Instrument;
 
@@ -132,14 +139,316 @@ enum Joined {
     /// The cache turned out to hold a servable token.
     Served(AccessToken),
     /// The refresh to wait for.
-    Flight(Flight),
+    Flight(Arc<Flight>),
 }
-type Flight = Shared<BoxFuture<'static, FlightResult>>;
+
+// `Signal::state`: who may poll the refresh future next.
+/// Nobody is polling it, and it has been woken (or never polled): the next
+/// waiter to look polls it.
+const IDLE_WOKEN: u8 = 0;
+/// Nobody is polling it and it has not been woken since its last poll.
+const IDLE: u8 = 1;
+/// A waiter is polling it.
+const POLLING: u8 = 2;
+/// A waiter is polling it and it was woken meanwhile: the poller polls again.
+const POLLING_WOKEN: u8 = 3;
+/// It has finished; the result is in the slot.
+const DONE: u8 = 4;
+
+/// The waker of a flight's refresh future, and the waiters to wake.
+struct Signal {
+    state: AtomicU8,
+    /// A seqlock over `last_data` and `last_vtable`, a copy of
+    /// `Waiters::last` readable without the mutex: odd while the mutex
+    /// holder rewrites them.
+    seq: AtomicU64,
+    last_data: AtomicUsize,
+    /// 0: no waker pushed since the last wake-up.
+    last_vtable: AtomicUsize,
+    waiters: Mutex<Waiters>,
+}
+
+/// The wakers to wake at the next wake-up. A waiter pushes its waker at most
+/// once per wake-up, and not at all when the last one pushed wakes the same
+/// task: thousands of calls joined on one task (as `join_all` does) cost one
+/// entry.
+#[derive(Default)]
+struct Waiters {
+    /// Wake-ups so far.
+    epoch: u64,
+    wakers: Vec<Waker>,
+    /// Identity of the waker last pushed, as its waiter passed it (a clone
+    /// may carry another vtable address, so `will_wake` on the clone would
+    /// not recognise it).
+    last: Option<WakerId>,
+}
+
+impl Signal {
+    /// Wakes every waiter registered so far.
+    fn wake_waiters(&self) {
+        let wakers = {
+            let mut waiters = lock(&self.waiters);
+            waiters.epoch = waiters.epoch.wrapping_add(1);
+            waiters.last = None;
+            self.publish_last(None);
+            std::mem::take(&mut waiters.wakers)
+        };
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// Makes sure `waker` is woken at the next wake-up. `registered` is what
+    /// this waiter registered last: (wake-up count, identity of the waker).
+    /// Comparing identities is enough: until the next wake-up the list holds
+    /// a clone of a waker with that identity, which keeps its data alive, so
+    /// the identity cannot belong to a different waker meanwhile.
+    ///
+    /// The common case, the same waker as the last one pushed, needs no lock:
+    /// if the seqlock shows it as the last one pushed, the list taken by the
+    /// next wake-up (under the mutex, after that push) holds it.
+    fn register(&self, waker: &Waker, registered: &mut Option<(u64, WakerId)>) {
+        let id = WakerId::of(waker);
+        if self.is_last(id) {
+            return;
+        }
+        let mut waiters = lock(&self.waiters);
+        if *registered == Some((waiters.epoch, id)) {
+            return;
+        }
+        if waiters.last != Some(id) {
+            waiters.wakers.push(waker.clone());
+            waiters.last = Some(id);
+            self.publish_last(Some(id));
+        }
+        *registered = Some((waiters.epoch, id));
+    }
+
+    /// Whether `id` is the last waker pushed since the last wake-up
+    /// (seqlock read; `false` when a writer is busy).
+    fn is_last(&self, id: WakerId) -> bool {
+        let before = self.seq.load(Ordering::Acquire);
+        if before & 1 == 1 {
+            return false;
+        }
+        let data = self.last_data.load(Ordering::Relaxed);
+        let vtable = self.last_vtable.load(Ordering::Relaxed);
+        fence(Ordering::Acquire);
+        let after = self.seq.load(Ordering::Relaxed);
+        before == after && WakerId(data, vtable) == id
+    }
+
+    /// Copies `Waiters::last` for [`Self::is_last`]. Called with the
+    /// `waiters` mutex held (the only writer).
+    fn publish_last(&self, last: Option<WakerId>) {
+        let WakerId(data, vtable) = last.unwrap_or(WakerId(0, 0));
+        let seq = self.seq.load(Ordering::Relaxed);
+        self.seq.store(seq.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        self.last_data.store(data, Ordering::Relaxed);
+        self.last_vtable.store(vtable, Ordering::Relaxed);
+        self.seq.store(seq.wrapping_add(2), Ordering::Release);
+    }
+}
+
+/// What [`Waker::will_wake`] compares: the data and vtable addresses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct WakerId(usize, usize);
+
+impl WakerId {
+    fn of(waker: &Waker) -> Self {
+        Self(
+            waker.data() as usize,
+            std::ptr::from_ref(waker.vtable()) as usize,
+        )
+    }
+}
+
+impl Wake for Signal {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    /// The refresh future can make progress: a polling waiter polls again;
+    /// otherwise every waiter is woken and the first to look polls it.
+    fn wake_by_ref(self: &Arc<Self>) {
+        let mut state = self.state.load(Ordering::Acquire);
+        loop {
+            let next = match state {
+                IDLE => IDLE_WOKEN,
+                POLLING => POLLING_WOKEN,
+                _ => return,
+            };
+            match self
+                .state
+                .compare_exchange_weak(state, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) if next == IDLE_WOKEN => return self.wake_waiters(),
+                Ok(_) => return,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+}
+
+/// One refresh, shared by everybody who waits for it.
+struct Flight {
+    signal: Arc<Signal>,
+    /// `signal` as a [`Waker`], for polling `work`.
+    waker: Waker,
+    /// The refresh; `None` once finished. Polled only by the waiter that
+    /// moved `signal.state` to `POLLING`.
+    work: Mutex<Option<BoxFuture<'static, FlightResult>>>,
+    result: OnceLock<FlightResult>,
+    /// The cached token when the flight started (nothing else changes the
+    /// cache while a flight runs): an on-demand caller falls back to it if
+    /// the refresh fails while it is still valid.
+    previous: Option<Arc<Cached>>,
+    /// Whose gate holds the flight, and under which generation (to clear
+    /// the gate if the refresh panics).
+    owner: Weak<TokenCache>,
+    generation: u64,
+}
+
+impl Flight {
+    fn new(
+        work: BoxFuture<'static, FlightResult>,
+        previous: Option<Arc<Cached>>,
+        owner: Weak<TokenCache>,
+        generation: u64,
+    ) -> Self {
+        let signal = Arc::new(Signal {
+            state: AtomicU8::new(IDLE_WOKEN),
+            seq: AtomicU64::new(0),
+            last_data: AtomicUsize::new(0),
+            last_vtable: AtomicUsize::new(0),
+            waiters: Mutex::new(Waiters::default()),
+        });
+        Self {
+            waker: Waker::from(signal.clone()),
+            signal,
+            work: Mutex::new(Some(work)),
+            result: OnceLock::new(),
+            previous,
+            owner,
+            generation,
+        }
+    }
+
+    /// Polls the refresh if it has been woken and nobody else is polling it.
+    /// Returns whether it polled.
+    fn drive(&self) -> bool {
+        // a plain load first: most looks find the refresh not woken
+        if self.signal.state.load(Ordering::Acquire) != IDLE_WOKEN
+            || self
+                .signal
+                .state
+                .compare_exchange(IDLE_WOKEN, POLLING, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+        {
+            return false;
+        }
+        let mut work = lock(&self.work);
+        let mut cx = Context::from_waker(&self.waker);
+        loop {
+            let Some(future) = work.as_mut() else {
+                return true;
+            };
+            // A panicking refresh (the panic reaches the waiter polling it)
+            // ends the flight with an error for the other waiters, and the
+            // next call starts a new refresh.
+            let poisoned = PoisonOnUnwind(self);
+            let poll = future.as_mut().poll(&mut cx);
+            std::mem::forget(poisoned);
+            match poll {
+                Poll::Ready(result) => {
+                    *work = None;
+                    drop(work);
+                    self.complete(result);
+                    return true;
+                }
+                Poll::Pending => {
+                    match self.signal.state.compare_exchange(
+                        POLLING,
+                        IDLE,
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) => return true,
+                        // woken while polling: poll again
+                        Err(_) => self.signal.state.store(POLLING, Ordering::Release),
+                    }
+                }
+            }
+        }
+    }
+
+    fn complete(&self, result: FlightResult) {
+        let _ = self.result.set(result);
+        self.signal.state.store(DONE, Ordering::Release);
+        self.signal.wake_waiters();
+    }
+
+    /// Waits for the result.
+    fn wait(&self) -> FlightWait<'_> {
+        FlightWait {
+            flight: self,
+            registered: None,
+        }
+    }
+}
+
+/// Finishes a flight with an error if polling its refresh panics.
+struct PoisonOnUnwind<'a>(&'a Flight);
+
+impl Drop for PoisonOnUnwind<'_> {
+    fn drop(&mut self) {
+        let flight = self.0;
+        let result = Err(Arc::new(azure_core::Error::with_message(
+            ErrorKind::Credential,
+            "The token refresh panicked.",
+        )));
+        if let Some(state) = flight.owner.upgrade() {
+            state.finish(flight.generation, &result);
+        }
+        flight.complete(result);
+    }
+}
+
+/// A waiter's future: the flight's result.
+struct FlightWait<'a> {
+    flight: &'a Flight,
+    registered: Option<(u64, WakerId)>,
+}
+
+impl<'a> Future for FlightWait<'a> {
+    type Output = &'a FlightResult;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<&'a FlightResult> {
+        let this = &mut *self;
+        loop {
+            if let Some(result) = this.flight.result.get() {
+                return Poll::Ready(result);
+            }
+            // register first, then look: a wake-up after this is not missed
+            this.flight
+                .signal
+                .register(cx.waker(), &mut this.registered);
+            if this.flight.drive() {
+                continue;
+            }
+            if let Some(result) = this.flight.result.get() {
+                return Poll::Ready(result);
+            }
+            return Poll::Pending;
+        }
+    }
+}
 
 #[derive(Default)]
 struct Gate {
     generation: u64,
-    flight: Option<(u64, Flight, AbortHandle)>,
+    flight: Option<(u64, Arc<Flight>, AbortHandle)>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -310,12 +619,11 @@ impl TokenCache {
     }
 
     async fn get_token_slow(self: &Arc<Self>) -> azure_core::Result<AccessToken> {
-        let cached = self.cached.load_full();
         let flight = match self.join_on_demand()? {
             Joined::Served(token) => return Ok(token),
             Joined::Flight(flight) => flight,
         };
-        match flight.await {
+        match flight.wait().await {
             Ok(fresh) => {
                 self.ensure_timer();
                 Ok(fresh.token.clone())
@@ -324,7 +632,7 @@ impl TokenCache {
                 if self.is_disposed() {
                     return Err(disposed_error());
                 }
-                if let Some(c) = cached {
+                if let Some(c) = &flight.previous {
                     if c.token.expires_on > self.clock.now_utc() {
                         tracing::warn!(
                             error = %error,
@@ -333,7 +641,7 @@ impl TokenCache {
                         return Ok(c.token.clone());
                     }
                 }
-                Err(share_error(&error))
+                Err(share_error(error))
             }
         }
     }
@@ -379,7 +687,7 @@ impl TokenCache {
     }
 
     /// Joins the refresh in flight, or starts one.
-    fn flight(self: &Arc<Self>, trigger: Trigger) -> azure_core::Result<Flight> {
+    fn flight(self: &Arc<Self>, trigger: Trigger) -> azure_core::Result<Arc<Flight>> {
         self.flight_locked(&mut lock(&self.gate), trigger)
     }
 
@@ -387,7 +695,7 @@ impl TokenCache {
         self: &Arc<Self>,
         gate: &mut Gate,
         trigger: Trigger,
-    ) -> azure_core::Result<Flight> {
+    ) -> azure_core::Result<Arc<Flight>> {
         if self.is_disposed() {
             return Err(disposed_error());
         }
@@ -434,10 +742,13 @@ impl TokenCache {
         }
         .instrument(span);
         let (work, abort) = futures::future::abortable(work);
-        let flight = work
-            .map(|r| r.unwrap_or_else(|_aborted| Err(Arc::new(disposed_error()))))
-            .boxed()
-            .shared();
+        let flight = Arc::new(Flight::new(
+            work.map(|r| r.unwrap_or_else(|_aborted| Err(Arc::new(disposed_error()))))
+                .boxed(),
+            self.cached.load_full(),
+            Arc::downgrade(self),
+            generation,
+        ));
         gate.flight = Some((generation, flight.clone(), abort));
         Ok(flight)
     }
@@ -678,15 +989,14 @@ async fn proactive_steps(weak: Weak<TokenCache>) {
                     None => return,
                 };
                 // no strong reference is held while the refresh runs
-                let result = flight.await;
-                match result {
+                match flight.wait().await {
                     Ok(_) => retry = RetryState::default(),
                     Err(error) => {
                         let Some(state) = weak.upgrade() else { return };
                         if state.is_disposed() {
                             return;
                         }
-                        if !state.schedule_retry(&mut retry, &error) {
+                        if !state.schedule_retry(&mut retry, error) {
                             let entry = state.current_entry();
                             drop(state);
                             // give up until a new token arrives

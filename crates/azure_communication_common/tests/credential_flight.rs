@@ -1,0 +1,191 @@
+//! Stress tests of the refresh flight's wake-ups: many waiters on many tasks
+//! and threads, some joined on one task, some dropped midway; every waiter
+//! must get the one refresh's token (no lost wake-up), with one refresher
+//! call per expiry.
+
+use azure_communication_common::{
+    AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions,
+};
+use azure_core::{
+    credentials::AccessToken,
+    time::{Duration, OffsetDateTime},
+};
+use std::sync::{
+    atomic::{AtomicUsize, Ordering},
+    Arc,
+};
+
+/// An expired credential whose refresher answers from another task after
+/// `turns` yields, counting its calls.
+fn expired_credential(turns: usize) -> (AzureCommunicationTokenCredential, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let credential = AzureCommunicationTokenCredential::with_refresher(
+        CommunicationTokenRefreshOptions::new(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            let (answer, answered) = tokio::sync::oneshot::channel();
+            tokio::spawn(async move {
+                for _ in 0..turns {
+                    tokio::task::yield_now().await;
+                }
+                let _ = answer.send(());
+            });
+            async move {
+                let _ = answered.await;
+                Ok(AccessToken::new(
+                    format!("fresh-{n}"),
+                    OffsetDateTime::now_utc() + Duration::hours(1),
+                ))
+            }
+        })
+        .with_initial_token(AccessToken::new(
+            "expired",
+            OffsetDateTime::now_utc() - Duration::hours(1),
+        )),
+    )
+    .unwrap();
+    (credential, calls)
+}
+
+#[test]
+fn waiters_on_many_tasks_and_threads_all_wake() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    for round in 0..200 {
+        let (credential, calls) = expired_credential(round % 4);
+        runtime.block_on(async {
+            let mut tasks = Vec::new();
+            for task in 0..32 {
+                let credential = credential.clone();
+                tasks.push(tokio::spawn(async move {
+                    // several calls joined on one task (one waker), one of
+                    // them dropped midway on odd tasks
+                    let calls: Vec<_> = (0..8).map(|_| credential.get_token()).collect();
+                    let mut calls: Vec<_> = calls.into_iter().map(Box::pin).collect();
+                    if task % 2 == 1 {
+                        let dropped = calls.pop().unwrap();
+                        let _ =
+                            futures::future::select(dropped, Box::pin(tokio::task::yield_now()))
+                                .await;
+                    }
+                    futures::future::join_all(calls).await
+                }));
+            }
+            for task in tasks {
+                let tokens = tokio::time::timeout(std::time::Duration::from_secs(10), task)
+                    .await
+                    .unwrap_or_else(|_| panic!("round {round}: a waiter was never woken"))
+                    .unwrap();
+                for token in tokens {
+                    assert_eq!(token.unwrap().token.secret(), "fresh-0");
+                }
+            }
+        });
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "round {round}");
+        credential.dispose();
+    }
+}
+
+#[test]
+fn waiters_blocking_on_os_threads_all_wake() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    for round in 0..100 {
+        let (credential, calls) = expired_credential(round % 3);
+        std::thread::scope(|scope| {
+            for _ in 0..6 {
+                let credential = credential.clone();
+                let handle = runtime.handle().clone();
+                scope.spawn(move || {
+                    let _guard = handle.enter();
+                    let tokens = futures::executor::block_on(futures::future::join_all(
+                        (0..4).map(|_| credential.get_token()),
+                    ));
+                    for token in tokens {
+                        assert_eq!(token.unwrap().token.secret(), "fresh-0");
+                    }
+                });
+            }
+        });
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "round {round}");
+        credential.dispose();
+    }
+}
+
+#[test]
+fn dispose_wakes_waiters_on_other_tasks() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        // a refresher that never answers
+        let credential = AzureCommunicationTokenCredential::with_refresher(
+            CommunicationTokenRefreshOptions::new(|| {
+                futures::future::pending::<azure_core::Result<AccessToken>>()
+            })
+            .with_initial_token(AccessToken::new(
+                "expired",
+                OffsetDateTime::now_utc() - Duration::hours(1),
+            )),
+        )
+        .unwrap();
+        let tasks: Vec<_> = (0..16)
+            .map(|_| {
+                let credential = credential.clone();
+                tokio::spawn(async move { credential.get_token().await })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        credential.dispose();
+        for task in tasks {
+            let error = tokio::time::timeout(std::time::Duration::from_secs(10), task)
+                .await
+                .expect("woken by dispose")
+                .unwrap()
+                .unwrap_err();
+            assert_eq!(error.to_string(), "User credential is disposed");
+        }
+    });
+}
+
+#[tokio::test]
+async fn a_panicking_refresher_panics_its_caller_and_the_next_call_refreshes_again() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let credential = AzureCommunicationTokenCredential::with_refresher(
+        CommunicationTokenRefreshOptions::new(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                tokio::task::yield_now().await;
+                if n == 0 {
+                    panic!("refresher bug");
+                }
+                Ok(AccessToken::new(
+                    "fresh",
+                    OffsetDateTime::now_utc() + Duration::hours(1),
+                ))
+            }
+        })
+        .with_initial_token(AccessToken::new(
+            "expired",
+            OffsetDateTime::now_utc() - Duration::hours(1),
+        )),
+    )
+    .unwrap();
+    let c = credential.clone();
+    let first = tokio::spawn(async move { c.get_token().await }).await;
+    assert!(first.unwrap_err().is_panic());
+    assert_eq!(
+        credential.get_token().await.unwrap().token.secret(),
+        "fresh"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
