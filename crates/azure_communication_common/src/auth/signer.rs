@@ -319,15 +319,7 @@ impl AccessKeySigner {
                 "the authorization header's signature is not valid base64",
             )
         })?;
-        let mut mac = self.mac.clone();
-        feed_parts(
-            &mut mac,
-            method,
-            path_and_query,
-            host,
-            x_ms_date,
-            content_hash,
-        )?;
+        let mac = self.keyed_mac(method, path_and_query, host, x_ms_date, content_hash)?;
         mac.verify_slice(&signature).map_err(|_| {
             Error::with_message(
                 ErrorKind::Credential,
@@ -453,6 +445,21 @@ impl AccessKeySigner {
         x_ms_date: &str,
         content_hash: &str,
     ) -> azure_core::Result<impl AsRef<[u8]>> {
+        Ok(self
+            .keyed_mac(method, path_and_query, host, x_ms_date, content_hash)?
+            .finalize()
+            .into_bytes())
+    }
+
+    /// The keyed MAC with the string to sign fed in, ready to finalize or verify.
+    fn keyed_mac(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        host: &str,
+        x_ms_date: &str,
+        content_hash: &str,
+    ) -> azure_core::Result<HmacSha256> {
         let mut mac = self.mac.clone();
         feed_parts(
             &mut mac,
@@ -462,7 +469,7 @@ impl AccessKeySigner {
             x_ms_date,
             content_hash,
         )?;
-        Ok(mac.finalize().into_bytes())
+        Ok(mac)
     }
 }
 
