@@ -13,7 +13,7 @@
 //! built.
 
 use super::clock::{SystemClock, TokenClock};
-use super::options::DEFAULT_REFRESH_TIMEOUT;
+use super::options::{check_refresh_timeout, DEFAULT_REFRESH_TIMEOUT};
 use super::refresh::TokenSource;
 use azure_core::{
     credentials::{AccessToken, TokenCredential},
@@ -321,12 +321,7 @@ pub(crate) fn entra_source(
 ) -> azure_core::Result<EntraTokenSource> {
     let family = family_of(&options.scopes)?;
     let url = exchange_url(&options.resource_endpoint, family)?;
-    if !options.refresh_timeout.is_positive() {
-        return Err(azure_core::Error::with_message(
-            ErrorKind::Credential,
-            "refresh_timeout must be greater than zero.",
-        ));
-    }
+    check_refresh_timeout(options.refresh_timeout)?;
     if options.client_options.transport.is_none() && !cfg!(feature = "default") {
         // azure_core would panic building a pipeline without its HTTP client.
         return Err(azure_core::Error::with_message(

@@ -15,6 +15,18 @@ use std::{fmt, future::Future, sync::Arc};
 /// How long a single refresh may take before it is abandoned: 30 seconds.
 pub const DEFAULT_REFRESH_TIMEOUT: Duration = Duration::seconds(30);
 
+/// A refresh timeout must be positive; every credential kind checks it when built.
+pub(crate) fn check_refresh_timeout(timeout: Duration) -> azure_core::Result<()> {
+    if timeout.is_positive() {
+        Ok(())
+    } else {
+        Err(azure_core::Error::with_message(
+            ErrorKind::Credential,
+            "refresh_timeout must be greater than zero.",
+        ))
+    }
+}
+
 mod sealed {
     pub trait Sealed {}
 }
@@ -213,13 +225,7 @@ impl CommunicationTokenRefreshOptions {
                 "undecodable_token_lifetime must be greater than zero.",
             ));
         }
-        if !self.refresh_timeout.is_positive() {
-            return Err(azure_core::Error::with_message(
-                ErrorKind::Credential,
-                "refresh_timeout must be greater than zero.",
-            ));
-        }
-        Ok(())
+        check_refresh_timeout(self.refresh_timeout)
     }
 
     /// Reads the initial token, if any.
