@@ -247,36 +247,25 @@ fn jwt_expiry(token: &str) -> Option<OffsetDateTime> {
     let payload = parts.next()?;
     let json = decode_base64_lenient(payload.as_bytes())?;
     let exp = claims_exp(&json)?;
-    let nanos = match decimal_to_unix_nanos(exp) {
-        Some(n) => n,
-        None => {
-            // A JSON number that does not fit: saturate by sign.
-            let negative = exp.starts_with('-');
-            tracing::warn!(
-                "the token's `exp` claim is beyond what a date can hold; its expiry is taken as the {} representable instant",
-                if negative { "earliest" } else { "latest" }
-            );
-            return Some(if negative {
-                min_instant()
-            } else {
-                max_instant()
-            });
-        }
+    // A JSON number too large for i128 nanoseconds, or beyond year 9999:
+    // saturate by sign.
+    let Some(nanos) = decimal_to_unix_nanos(exp) else {
+        return Some(saturated(exp.starts_with('-')));
     };
-    match OffsetDateTime::from_unix_timestamp_nanos(nanos) {
-        Ok(t) => Some(t),
-        Err(_) => {
-            let negative = nanos < 0;
-            tracing::warn!(
-                "the token's `exp` claim is beyond what a date can hold; its expiry is taken as the {} representable instant",
-                if negative { "earliest" } else { "latest" }
-            );
-            Some(if negative {
-                min_instant()
-            } else {
-                max_instant()
-            })
-        }
+    Some(OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or_else(|_| saturated(nanos < 0)))
+}
+
+/// The earliest (`negative`) or latest representable instant, for an `exp`
+/// claim beyond what a date can hold; logs a warning.
+fn saturated(negative: bool) -> OffsetDateTime {
+    tracing::warn!(
+        "the token's `exp` claim is beyond what a date can hold; its expiry is taken as the {} representable instant",
+        if negative { "earliest" } else { "latest" }
+    );
+    if negative {
+        min_instant()
+    } else {
+        max_instant()
     }
 }
 
