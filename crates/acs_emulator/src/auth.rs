@@ -12,14 +12,7 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use azure_communication_common::AccessKeySigner;
 use std::time::Duration;
-use time::format_description::FormatItem;
-use time::macros::format_description;
-use time::{OffsetDateTime, PrimitiveDateTime};
-
-/// RFC 7231 IMF-fixdate, the format of `x-ms-date`.
-const IMF_FIXDATE: &[FormatItem<'static>] = format_description!(
-    "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-);
+use time::OffsetDateTime;
 
 /// Checks the access-key signature of a request whose body is `body`.
 pub(crate) fn verify_hmac(
@@ -125,9 +118,7 @@ fn required_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, Ac
 
 /// Parses an IMF-fixdate such as `Thu, 01 Jan 2026 00:00:00 GMT`.
 pub(crate) fn parse_x_ms_date(text: &str) -> Option<OffsetDateTime> {
-    PrimitiveDateTime::parse(text, IMF_FIXDATE)
-        .ok()
-        .map(PrimitiveDateTime::assume_utc)
+    azure_core::time::parse_rfc7231(text).ok()
 }
 
 #[cfg(test)]
