@@ -5,6 +5,8 @@
 //! thread while this one installs its subscriber can leave that cache at
 //! "nobody listens", so the test would see no log line at all.
 
+mod log_capture;
+
 use async_trait::async_trait;
 use azure_communication_common::{
     communication_auth_policy, AccessKeySigner, CommunicationCredential,
@@ -14,32 +16,14 @@ use azure_core::http::{
     AsyncRawResponse, ClientOptions, Context, HttpClient, Method, Pipeline, Request, RetryOptions,
     StatusCode, Transport, Url,
 };
-use std::sync::{Arc, Mutex};
-
-/// Collects everything a `tracing` subscriber writes.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use log_capture::Capture;
+use std::sync::Arc;
 
 #[test]
 fn trace_logs_never_contain_the_key() {
     let key = "c2VjcmV0LWtleS1ieXRlcw==";
-    let logs = LogBuffer::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
+    let (logs, _guard) = Capture::install();
+    {
         #[derive(Debug)]
         struct Ok200;
         #[async_trait]
@@ -76,8 +60,8 @@ fn trace_logs_never_contain_the_key() {
         if let Err(e) = AccessKeySigner::new("bad-key_".to_owned()) {
             tracing::error!(%e, "expected");
         }
-    });
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    }
+    let text = logs.text();
     assert!(text.contains("signed request with access key"), "{text}");
     assert!(!text.contains(key), "{text}");
     assert!(!text.contains("c2VjcmV0"), "{text}");

@@ -3,40 +3,19 @@
 //! failed on-demand refresh served from cache, failed proactive refresh.
 
 mod credential_support;
+mod log_capture;
 
 use azure_communication_common::{
     parse_token, AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions, TokenClock,
 };
 use azure_core::{error::ErrorKind, time::Duration};
 use credential_support::{jwt_expiring, jwt_with_payload, TokioClock};
-use std::{
-    io::Write,
-    sync::{Arc, Mutex},
-};
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use log_capture::Capture;
+use std::sync::Arc;
 
 #[tokio::test(start_paused = true)]
 async fn logs_never_contain_a_token() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = Capture::install();
 
     let clock = TokioClock::new();
     let opaque = "opaque-secret-token-value";
@@ -99,7 +78,7 @@ async fn logs_never_contain_a_token() {
     .unwrap();
     assert_eq!(credential.get_token().await.unwrap().token.secret(), short);
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     println!("{logs}");
     assert_eq!(
         logs.matches("opaque token").count(),

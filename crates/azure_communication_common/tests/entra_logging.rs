@@ -3,6 +3,7 @@
 //! success, a retried 503, a service error and an Entra credential failure.
 
 mod entra_support;
+mod log_capture;
 
 use azure_communication_common::{
     AzureCommunicationTokenCredential, EntraCommunicationTokenCredentialOptions,
@@ -12,36 +13,13 @@ use azure_core::{
     time::{Duration, OffsetDateTime},
 };
 use entra_support::{MockEntra, MockTransport, Reply};
-use std::{
-    io::Write,
-    sync::{Arc, Mutex},
-};
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use log_capture::Capture;
 
 const ACS_TOKEN: &str = "acs-secret-token-value";
 
 #[tokio::test(start_paused = true)]
 async fn logs_never_contain_a_token() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = Capture::install();
 
     let expires = OffsetDateTime::now_utc() + Duration::hours(1);
     let transport = MockTransport::sequence(vec![
@@ -85,7 +63,7 @@ async fn logs_never_contain_a_token() {
     .unwrap();
     credential.get_token().await.unwrap_err();
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(
         logs.contains("exchanged an Entra ID token for an ACS token"),
         "{logs}"
