@@ -14,6 +14,13 @@
 //!   the one refresh, and the refresher must be called exactly once per batch
 //!   (asserted). All calls run on one task, as `Promise.all` does in
 //!   JavaScript.
+//! * `floor_token_clone` and `floor_10k_token_clones` — not credential code:
+//!   cloning the ~690-character `AccessToken` once, and 10,000 times into a
+//!   vector kept until all are made. Every call of `get_token` must hand out
+//!   an owned `AccessToken` (azure_core's `Secret` holds a `Cow<'static, str>`,
+//!   so it cannot share one string), so these are the least that
+//!   `getToken_cached` and `getToken_concurrent_refresh` can cost on this
+//!   machine's allocator, whatever the credential does.
 
 // criterion_group! generates an undocumented `pub fn`.
 #![allow(missing_docs)]
@@ -148,6 +155,29 @@ fn benches(c: &mut Criterion) {
                     .max()
                     .expect("two threads")
             })
+        })
+    });
+
+    let ready = AccessToken::new(
+        jwt.clone(),
+        OffsetDateTime::now_utc() + Duration::days(3650),
+    );
+    c.bench_function("floor_token_clone", |b| {
+        b.iter(|| black_box(&ready).clone())
+    });
+
+    c.bench_function("floor_10k_token_clones", |b| {
+        b.iter_custom(|iters| {
+            let mut total = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                let start = Instant::now();
+                let tokens: Vec<AccessToken> = (0..CONCURRENT_CALLS)
+                    .map(|_| black_box(&ready).clone())
+                    .collect();
+                total += start.elapsed();
+                drop(black_box(tokens));
+            }
+            total
         })
     });
 
