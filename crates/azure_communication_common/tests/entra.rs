@@ -426,6 +426,38 @@ async fn error_without_acs_body_uses_the_error_code_header() {
 }
 
 #[tokio::test]
+async fn service_errors_carry_the_raw_response_for_its_headers() {
+    let transport = MockTransport::always(
+        Reply::error(429, "TooManyRequests", "Slow down.")
+            .with_header("x-ms-request-id", "5f2a7c1e-request"),
+    );
+    let error = credential(&transport, MockEntra::new(), &[DEFAULT_ENTRA_SCOPE])
+        .get_token()
+        .await
+        .unwrap_err();
+    let ErrorKind::HttpResponse {
+        raw_response: Some(raw),
+        ..
+    } = error.kind()
+    else {
+        panic!("expected an HttpResponse error with the raw response: {error:?}");
+    };
+    assert_eq!(raw.status(), StatusCode::TooManyRequests);
+    assert_eq!(
+        raw.headers()
+            .get_optional_str(&azure_core::http::headers::HeaderName::from_static(
+                "x-ms-request-id"
+            )),
+        Some("5f2a7c1e-request")
+    );
+    let body = std::str::from_utf8(raw.body()).expect("utf-8");
+    assert!(
+        body.contains("TooManyRequests") && body.contains("Slow down."),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn a_service_message_quoting_the_entra_token_is_redacted() {
     let transport = MockTransport::always(Reply::error(
         401,
@@ -439,6 +471,17 @@ async fn a_service_message_quoting_the_entra_token_is_redacted() {
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains("entra-token-1"), "{shown}");
     assert!(shown.contains("Token <redacted> is not valid."), "{shown}");
+    // the attached response body is redacted the same way
+    let ErrorKind::HttpResponse {
+        raw_response: Some(raw),
+        ..
+    } = error.kind()
+    else {
+        panic!("expected the raw response: {error:?}");
+    };
+    let body = std::str::from_utf8(raw.body()).expect("utf-8");
+    assert!(!body.contains("entra-token-1"), "{body}");
+    assert!(body.contains("Token <redacted> is not valid."), "{body}");
 }
 
 #[tokio::test]

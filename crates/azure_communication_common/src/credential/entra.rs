@@ -20,7 +20,8 @@ use azure_core::{
     error::ErrorKind,
     http::{
         headers::{HeaderName, ACCEPT, AUTHORIZATION, CONTENT_TYPE},
-        ClientOptions, Context, Method, Pipeline, PipelineSendOptions, Request, StatusCode, Url,
+        ClientOptions, Context, Method, Pipeline, PipelineSendOptions, RawResponse, Request,
+        StatusCode, Url,
     },
     time::{Duration, OffsetDateTime},
     Bytes,
@@ -450,17 +451,12 @@ impl Exchange {
                 )
             })?;
         let status = response.status();
-        let error_code_header = response
-            .headers()
-            .get_optional_str(&ERROR_CODE_HEADER)
-            .map(str::to_owned);
-        let body = response.into_body();
         if status != StatusCode::Ok {
-            let error = service_error(status, error_code_header, &body, entra_secret);
+            let error = service_error(response, entra_secret);
             tracing::debug!(status = u16::from(status), error = %error, "Entra ID token exchange failed");
             return Err(error);
         }
-        let token = parse_exchange_response(&body)?;
+        let token = parse_exchange_response(&response.into_body())?;
         tracing::debug!(
             family = self.family.name(),
             expires_on = %token.expires_on,
@@ -470,15 +466,18 @@ impl Exchange {
     }
 }
 
-/// The error for a non-200 answer: kind `HttpResponse { status, error_code }`
-/// and a message with the status and the service's code and message.
-fn service_error(
-    status: StatusCode,
-    error_code_header: Option<String>,
-    body: &[u8],
-    entra_secret: &str,
-) -> azure_core::Error {
-    let detail = serde_json::from_slice::<ErrorBody>(body)
+/// The error for a non-200 answer: kind `HttpResponse { status, error_code,
+/// raw_response }` (as azure_core's own service errors are, so headers such
+/// as a request id can be read from it) and a message with the status and
+/// the service's code and message.
+fn service_error(response: RawResponse, entra_secret: &str) -> azure_core::Error {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let error_code_header = headers
+        .get_optional_str(&ERROR_CODE_HEADER)
+        .map(str::to_owned);
+    let body: Bytes = response.into_body().into();
+    let detail = serde_json::from_slice::<ErrorBody>(&body)
         .ok()
         .and_then(|b| b.error);
     let (code, message) = match detail {
@@ -495,7 +494,13 @@ fn service_error(
         (None, None) if body.is_empty() => text.push_str(" (empty response body)"),
         (None, None) => text.push_str(" (the response body is not an ACS error)"),
     }
-    // Defensive: never echo the Entra token, should a service message quote it.
+    // Defensive: never echo the Entra token, should the service quote it.
+    let body = match std::str::from_utf8(&body) {
+        Ok(text) if !entra_secret.is_empty() && text.contains(entra_secret) => {
+            Bytes::from(text.replace(entra_secret, "<redacted>"))
+        }
+        _ => body,
+    };
     if !entra_secret.is_empty() && text.contains(entra_secret) {
         text = text.replace(entra_secret, "<redacted>");
     }
@@ -503,7 +508,7 @@ fn service_error(
         ErrorKind::HttpResponse {
             status,
             error_code: code,
-            raw_response: None,
+            raw_response: Some(Box::new(RawResponse::from_bytes(status, headers, body))),
         },
         text,
     )
