@@ -150,7 +150,8 @@ const IDLE_WOKEN: u8 = 0;
 const IDLE: u8 = 1;
 /// A waiter is polling it.
 const POLLING: u8 = 2;
-/// A waiter is polling it and it was woken meanwhile: the poller polls again.
+/// A waiter is polling it and it was woken meanwhile: the poller, once done,
+/// makes it `IDLE_WOKEN` and wakes the waiters.
 const POLLING_WOKEN: u8 = 3;
 /// It has finished; the result is in the slot.
 const DONE: u8 = 4;
@@ -336,7 +337,8 @@ impl Flight {
     }
 
     /// Polls the refresh if it has been woken and nobody else is polling it.
-    /// Returns whether it polled.
+    /// Returns whether it polled and the refresh was not woken meanwhile
+    /// (`false` when it was: the waiters have been woken to poll it again).
     fn drive(&self) -> bool {
         // a plain load first: most looks find the refresh not woken
         if self.signal.state.load(Ordering::Acquire) != IDLE_WOKEN
@@ -349,36 +351,40 @@ impl Flight {
             return false;
         }
         let mut work = lock(&self.work);
-        let mut cx = Context::from_waker(&self.waker);
-        loop {
-            let Some(future) = work.as_mut() else {
-                return true;
-            };
-            // A panicking refresh (the panic reaches the waiter polling it)
-            // ends the flight with an error for the other waiters, and the
-            // next call starts a new refresh.
-            let poisoned = PoisonOnUnwind(self);
-            let poll = future.as_mut().poll(&mut cx);
-            std::mem::forget(poisoned);
-            match poll {
-                Poll::Ready(result) => {
-                    *work = None;
-                    drop(work);
-                    self.complete(result);
+        let Some(future) = work.as_mut() else {
+            return true;
+        };
+        // A panicking refresh (the panic reaches the waiter polling it)
+        // ends the flight with an error for the other waiters, and the
+        // next call starts a new refresh.
+        let poisoned = PoisonOnUnwind(self);
+        let poll = future.as_mut().poll(&mut Context::from_waker(&self.waker));
+        std::mem::forget(poisoned);
+        match poll {
+            Poll::Ready(result) => {
+                *work = None;
+                drop(work);
+                self.complete(result);
+                true
+            }
+            Poll::Pending => {
+                drop(work);
+                if self
+                    .signal
+                    .state
+                    .compare_exchange(POLLING, IDLE, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+                {
                     return true;
                 }
-                Poll::Pending => {
-                    match self.signal.state.compare_exchange(
-                        POLLING,
-                        IDLE,
-                        Ordering::AcqRel,
-                        Ordering::Acquire,
-                    ) {
-                        Ok(_) => return true,
-                        // woken while polling: poll again
-                        Err(_) => self.signal.state.store(POLLING, Ordering::Release),
-                    }
-                }
+                // Woken while polling (a refresh that yields wakes itself):
+                // hand the wake-up to the waiters, this one included (it
+                // registered before driving), rather than polling again
+                // here, which would never let the executor run the task
+                // the refresh is waiting for.
+                self.signal.state.store(IDLE_WOKEN, Ordering::Release);
+                self.signal.wake_waiters();
+                false
             }
         }
     }
