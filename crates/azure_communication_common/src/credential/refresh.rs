@@ -692,9 +692,20 @@ impl TokenCache {
             .map(Joined::Flight)
     }
 
-    /// Joins the refresh in flight, or starts one.
-    fn flight(self: &Arc<Self>, trigger: Trigger) -> azure_core::Result<Arc<Flight>> {
-        self.flight_locked(&mut lock(&self.gate), trigger)
+    /// The proactive timer's refresh of cache entry `due`: joins the refresh
+    /// in flight, or starts one unless `due` has been replaced meanwhile (the
+    /// timer may have waited long for a permit, and an on-demand refresh
+    /// may have run): then `None`. Checked under the gate, as
+    /// [`Self::join_on_demand`] does, so one need never calls the refresher twice.
+    fn proactive_flight(
+        self: &Arc<Self>,
+        due: &Weak<Cached>,
+    ) -> azure_core::Result<Option<Arc<Flight>>> {
+        let mut gate = lock(&self.gate);
+        if gate.flight.is_none() && self.entry_changed(&Some(due.clone())) {
+            return Ok(None);
+        }
+        self.flight_locked(&mut gate, Trigger::Proactive).map(Some)
     }
 
     fn flight_locked(
@@ -821,7 +832,7 @@ impl TokenCache {
             let retry_at = *retry_at;
             if std::ptr::eq(failed_entry.as_ptr(), Arc::as_ptr(cached)) {
                 return if mono >= retry_at {
-                    Step::Refresh
+                    Step::Refresh(Arc::downgrade(cached))
                 } else {
                     Step::Sleep(from_std(retry_at - mono))
                 };
@@ -837,7 +848,7 @@ impl TokenCache {
         if wait.is_positive() {
             Step::Sleep(wait.min(MAX_TIMER_SLEEP))
         } else {
-            Step::Refresh
+            Step::Refresh(Arc::downgrade(cached))
         }
     }
 
@@ -929,7 +940,8 @@ enum Step {
     /// Nothing to do until a new token arrives (the current entry).
     Idle(Option<Weak<Cached>>),
     Sleep(Duration),
-    Refresh,
+    /// Refresh the current entry (this one).
+    Refresh(Weak<Cached>),
 }
 
 /// Clears `timer_running` if the timer task is dropped before it finishes
@@ -985,11 +997,13 @@ async fn proactive_steps(weak: Weak<TokenCache>) {
                 }
                 retry = RetryState::default();
             }
-            Step::Refresh => {
+            Step::Refresh(due) => {
                 let _permit = PROACTIVE_REFRESH_PERMITS.acquire().await;
                 let flight = match weak.upgrade() {
-                    Some(state) => match state.flight(Trigger::Proactive) {
-                        Ok(flight) => flight,
+                    Some(state) => match state.proactive_flight(&due) {
+                        Ok(Some(flight)) => flight,
+                        // a new token arrived while we waited for a permit
+                        Ok(None) => continue,
                         Err(_) => return,
                     },
                     None => return,
