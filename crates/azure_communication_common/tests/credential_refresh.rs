@@ -539,6 +539,35 @@ async fn a_hanging_refresher_times_out_and_the_next_call_starts_a_new_refresh() 
     );
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_call_after_an_abandoned_refresh_timed_out_starts_a_new_refresh() {
+    // The only caller of a hanging refresh goes away; nobody waits for the
+    // refresh when its timeout passes. A call an hour later must not get
+    // that old timeout error: it is "the next call", which refreshes.
+    let rec = Recorder::new();
+    let credential =
+        AzureCommunicationTokenCredential::with_refresher(rec.options(|i, now| async move {
+            if i == 0 {
+                futures::future::pending::<()>().await;
+            }
+            Ok(AccessToken::new(
+                format!("token-{i}"),
+                now + Duration::hours(1),
+            ))
+        }))
+        .unwrap();
+    let mut abandoned = Box::pin(credential.get_token());
+    assert!(futures::poll!(&mut abandoned).is_pending());
+    drop(abandoned);
+    tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    assert_eq!(
+        credential.get_token().await.unwrap().token.secret(),
+        "token-1"
+    );
+    assert_eq!(rec.count(), 2);
+    assert_eq!(rec.live(), 0, "the hanging refresher future was dropped");
+}
+
 // ---------------------------------------------------------------------------
 // failing proactive refresh
 

@@ -309,6 +309,10 @@ struct Flight {
     /// the gate if the refresh panics).
     owner: Weak<TokenCache>,
     generation: u64,
+    /// Monotonic time at which the refresh times out (`refresh_timeout`
+    /// after it started). Only a waiter drives the timeout, so a flight
+    /// nobody waited for can still be in the gate after it.
+    deadline: std::time::Duration,
 }
 
 impl Flight {
@@ -317,6 +321,7 @@ impl Flight {
         previous: Option<Arc<Cached>>,
         owner: Weak<TokenCache>,
         generation: u64,
+        deadline: std::time::Duration,
     ) -> Self {
         let signal = Arc::new(Signal {
             state: AtomicU8::new(IDLE_WOKEN),
@@ -333,6 +338,7 @@ impl Flight {
             previous,
             owner,
             generation,
+            deadline,
         }
     }
 
@@ -625,29 +631,36 @@ impl TokenCache {
     }
 
     async fn get_token_slow(self: &Arc<Self>) -> azure_core::Result<AccessToken> {
-        let flight = match self.join_on_demand()? {
-            Joined::Served(token) => return Ok(token),
-            Joined::Flight(flight) => flight,
-        };
-        match flight.wait().await {
-            Ok(fresh) => {
-                self.ensure_timer();
-                Ok(fresh.token.clone())
-            }
-            Err(error) => {
-                if self.is_disposed() {
-                    return Err(disposed_error());
+        loop {
+            let flight = match self.join_on_demand()? {
+                Joined::Served(token) => return Ok(token),
+                Joined::Flight(flight) => flight,
+            };
+            // Joined a refresh whose timeout had passed while nobody waited
+            // for it: its failure is not this call's answer; this call is
+            // the next one, which refreshes (that refresh is not late).
+            let late = flight.deadline <= self.clock.monotonic();
+            match flight.wait().await {
+                Ok(fresh) => {
+                    self.ensure_timer();
+                    return Ok(fresh.token.clone());
                 }
-                if let Some(c) = &flight.previous {
-                    if c.token.expires_on > self.clock.now_utc() {
-                        tracing::warn!(
-                            error = %error,
-                            "on-demand token refresh failed; the cached token is still valid and is returned"
-                        );
-                        return Ok(c.token.clone());
+                Err(_) if late && !self.is_disposed() => continue,
+                Err(error) => {
+                    if self.is_disposed() {
+                        return Err(disposed_error());
                     }
+                    if let Some(c) = &flight.previous {
+                        if c.token.expires_on > self.clock.now_utc() {
+                            tracing::warn!(
+                                error = %error,
+                                "on-demand token refresh failed; the cached token is still valid and is returned"
+                            );
+                            return Ok(c.token.clone());
+                        }
+                    }
+                    return Err(share_error(error));
                 }
-                Err(share_error(error))
             }
         }
     }
@@ -765,6 +778,7 @@ impl TokenCache {
             self.cached.load_full(),
             Arc::downgrade(self),
             generation,
+            self.clock.monotonic().saturating_add(to_std(timeout)),
         ));
         gate.flight = Some((generation, flight.clone(), abort));
         Ok(flight)
