@@ -666,14 +666,20 @@ impl TokenCache {
     }
 
     fn refreshed_within_min_interval(&self) -> bool {
-        match self.last_refresh.load(Ordering::Acquire) {
-            0 => false,
-            stamp => {
+        self.until_refresh_allowed().is_positive()
+    }
+
+    /// How long until [`MIN_REFRESH_INTERVAL`] has passed since the last
+    /// successful refresh (zero if it has, or if there was none).
+    fn until_refresh_allowed(&self) -> Duration {
+        match self.last_refresh.load(Ordering::Acquire).checked_sub(1) {
+            None => Duration::ZERO,
+            Some(stamp) => {
                 let since = self
                     .clock
                     .monotonic()
-                    .saturating_sub(std::time::Duration::from_nanos(stamp - 1));
-                from_std(since) < MIN_REFRESH_INTERVAL
+                    .saturating_sub(std::time::Duration::from_nanos(stamp));
+                MIN_REFRESH_INTERVAL.saturating_sub(from_std(since))
             }
         }
     }
@@ -739,9 +745,15 @@ impl TokenCache {
         let generation = gate.generation;
         let weak = Arc::downgrade(self);
         let timeout = self.timeout;
+        // No refresh storm: a token that lives less than a second would
+        // otherwise be refreshed at every call once expired.
+        let hold = self.until_refresh_allowed();
         let clock = self.clock.clone();
         let span = tracing::debug_span!("communication_token_refresh", trigger = trigger.as_str());
         let work = async move {
+            if hold.is_positive() {
+                azure_core::sleep(hold).await;
+            }
             let fetch = source.fetch();
             let sleep = azure_core::sleep(timeout);
             pin_mut!(sleep);
@@ -778,7 +790,9 @@ impl TokenCache {
             self.cached.load_full(),
             Arc::downgrade(self),
             generation,
-            self.clock.monotonic().saturating_add(to_std(timeout)),
+            self.clock
+                .monotonic()
+                .saturating_add(to_std(hold.saturating_add(timeout))),
         ));
         gate.flight = Some((generation, flight.clone(), abort));
         Ok(flight)
@@ -854,11 +868,9 @@ impl TokenCache {
             // a new token arrived meanwhile (on demand): back to the normal schedule
             *retry = RetryState::default();
         }
-        let mut wait = remaining.saturating_sub(cached.refresh_lead);
-        if let Some(stamp) = self.last_refresh.load(Ordering::Acquire).checked_sub(1) {
-            let since = from_std(mono.saturating_sub(std::time::Duration::from_nanos(stamp)));
-            wait = wait.max(MIN_REFRESH_INTERVAL.saturating_sub(since));
-        }
+        let wait = remaining
+            .saturating_sub(cached.refresh_lead)
+            .max(self.until_refresh_allowed());
         if wait.is_positive() {
             Step::Sleep(wait.min(MAX_TIMER_SLEEP))
         } else {
