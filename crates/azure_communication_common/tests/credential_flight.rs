@@ -189,3 +189,45 @@ async fn a_panicking_refresher_panics_its_caller_and_the_next_call_refreshes_aga
     );
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
+
+/// A refresher that yields by waking itself (`wake_by_ref` then `Pending`,
+/// as runtime-agnostic `yield_now`s do) while it waits for another task on
+/// the same thread. The flight must hand control back to the executor at
+/// each such yield; re-polling the refresher in place never lets the other
+/// task run (here capped, so that the failure is an error and not a hang).
+#[tokio::test(flavor = "current_thread")]
+async fn a_refresher_that_wakes_itself_lets_other_tasks_run() {
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let r = ready.clone();
+    let credential = AzureCommunicationTokenCredential::with_refresher(
+        CommunicationTokenRefreshOptions::new(move || {
+            let ready = r.clone();
+            async move {
+                let mut yields = 0;
+                futures::future::poll_fn(|cx| {
+                    if ready.load(Ordering::SeqCst) || yields == 1000 {
+                        return std::task::Poll::Ready(());
+                    }
+                    yields += 1;
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Pending
+                })
+                .await;
+                if !ready.load(Ordering::SeqCst) {
+                    return Err(azure_core::Error::with_message(
+                        azure_core::error::ErrorKind::Other,
+                        "the other task never ran",
+                    ));
+                }
+                Ok(AccessToken::new(
+                    "fresh",
+                    OffsetDateTime::now_utc() + Duration::hours(1),
+                ))
+            }
+        }),
+    )
+    .unwrap();
+    tokio::spawn(async move { ready.store(true, Ordering::SeqCst) });
+    let token = credential.get_token().await.unwrap();
+    assert_eq!(token.token.secret(), "fresh");
+}

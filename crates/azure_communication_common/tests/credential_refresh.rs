@@ -322,6 +322,30 @@ async fn proactive_refresh_in_flight_never_blocks_a_caller_with_a_good_token() {
 // on demand
 
 #[tokio::test(start_paused = true)]
+async fn tokens_shorter_than_a_second_never_cause_more_than_one_refresh_a_second() {
+    // SPEC 2.3 (no refresh storm) and the credential's docs: "a refresher
+    // that hands out very short-lived tokens causes at most one refresh a
+    // second" -- also when the token is already expired at the next call.
+    let rec = Recorder::new();
+    let credential =
+        AzureCommunicationTokenCredential::with_refresher(rec.issuing(Duration::milliseconds(100)))
+            .unwrap();
+    for _ in 0..20 {
+        let token = credential.get_token().await.unwrap();
+        assert!(token.expires_on > rec.now(), "a valid token");
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    }
+    let times = rec.times();
+    assert!(times.len() >= 3, "{times:?}");
+    for pair in times.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= Duration::seconds(1),
+            "refreshes less than 1 s apart: {times:?}"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn on_demand_window_edges() {
     let rec = Recorder::new();
     let initial = AccessToken::new("initial", rec.now() + Duration::minutes(10));
@@ -537,6 +561,35 @@ async fn a_hanging_refresher_times_out_and_the_next_call_starts_a_new_refresh() 
         credential.get_token().await.unwrap().token.secret(),
         "token-1"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_after_an_abandoned_refresh_timed_out_starts_a_new_refresh() {
+    // The only caller of a hanging refresh goes away; nobody waits for the
+    // refresh when its timeout passes. A call an hour later must not get
+    // that old timeout error: it is "the next call", which refreshes.
+    let rec = Recorder::new();
+    let credential =
+        AzureCommunicationTokenCredential::with_refresher(rec.options(|i, now| async move {
+            if i == 0 {
+                futures::future::pending::<()>().await;
+            }
+            Ok(AccessToken::new(
+                format!("token-{i}"),
+                now + Duration::hours(1),
+            ))
+        }))
+        .unwrap();
+    let mut abandoned = Box::pin(credential.get_token());
+    assert!(futures::poll!(&mut abandoned).is_pending());
+    drop(abandoned);
+    tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    assert_eq!(
+        credential.get_token().await.unwrap().token.secret(),
+        "token-1"
+    );
+    assert_eq!(rec.count(), 2);
+    assert_eq!(rec.live(), 0, "the hanging refresher future was dropped");
 }
 
 // ---------------------------------------------------------------------------

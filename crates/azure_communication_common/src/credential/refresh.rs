@@ -150,7 +150,8 @@ const IDLE_WOKEN: u8 = 0;
 const IDLE: u8 = 1;
 /// A waiter is polling it.
 const POLLING: u8 = 2;
-/// A waiter is polling it and it was woken meanwhile: the poller polls again.
+/// A waiter is polling it and it was woken meanwhile: the poller, once done,
+/// makes it `IDLE_WOKEN` and wakes the waiters.
 const POLLING_WOKEN: u8 = 3;
 /// It has finished; the result is in the slot.
 const DONE: u8 = 4;
@@ -308,6 +309,10 @@ struct Flight {
     /// the gate if the refresh panics).
     owner: Weak<TokenCache>,
     generation: u64,
+    /// Monotonic time at which the refresh times out (`refresh_timeout`
+    /// after it started). Only a waiter drives the timeout, so a flight
+    /// nobody waited for can still be in the gate after it.
+    deadline: std::time::Duration,
 }
 
 impl Flight {
@@ -316,6 +321,7 @@ impl Flight {
         previous: Option<Arc<Cached>>,
         owner: Weak<TokenCache>,
         generation: u64,
+        deadline: std::time::Duration,
     ) -> Self {
         let signal = Arc::new(Signal {
             state: AtomicU8::new(IDLE_WOKEN),
@@ -332,11 +338,13 @@ impl Flight {
             previous,
             owner,
             generation,
+            deadline,
         }
     }
 
     /// Polls the refresh if it has been woken and nobody else is polling it.
-    /// Returns whether it polled.
+    /// Returns whether it polled and the refresh was not woken meanwhile
+    /// (`false` when it was: the waiters have been woken to poll it again).
     fn drive(&self) -> bool {
         // a plain load first: most looks find the refresh not woken
         if self.signal.state.load(Ordering::Acquire) != IDLE_WOKEN
@@ -349,36 +357,40 @@ impl Flight {
             return false;
         }
         let mut work = lock(&self.work);
-        let mut cx = Context::from_waker(&self.waker);
-        loop {
-            let Some(future) = work.as_mut() else {
-                return true;
-            };
-            // A panicking refresh (the panic reaches the waiter polling it)
-            // ends the flight with an error for the other waiters, and the
-            // next call starts a new refresh.
-            let poisoned = PoisonOnUnwind(self);
-            let poll = future.as_mut().poll(&mut cx);
-            std::mem::forget(poisoned);
-            match poll {
-                Poll::Ready(result) => {
-                    *work = None;
-                    drop(work);
-                    self.complete(result);
+        let Some(future) = work.as_mut() else {
+            return true;
+        };
+        // A panicking refresh (the panic reaches the waiter polling it)
+        // ends the flight with an error for the other waiters, and the
+        // next call starts a new refresh.
+        let poisoned = PoisonOnUnwind(self);
+        let poll = future.as_mut().poll(&mut Context::from_waker(&self.waker));
+        std::mem::forget(poisoned);
+        match poll {
+            Poll::Ready(result) => {
+                *work = None;
+                drop(work);
+                self.complete(result);
+                true
+            }
+            Poll::Pending => {
+                drop(work);
+                if self
+                    .signal
+                    .state
+                    .compare_exchange(POLLING, IDLE, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+                {
                     return true;
                 }
-                Poll::Pending => {
-                    match self.signal.state.compare_exchange(
-                        POLLING,
-                        IDLE,
-                        Ordering::AcqRel,
-                        Ordering::Acquire,
-                    ) {
-                        Ok(_) => return true,
-                        // woken while polling: poll again
-                        Err(_) => self.signal.state.store(POLLING, Ordering::Release),
-                    }
-                }
+                // Woken while polling (a refresh that yields wakes itself):
+                // hand the wake-up to the waiters, this one included (it
+                // registered before driving), rather than polling again
+                // here, which would never let the executor run the task
+                // the refresh is waiting for.
+                self.signal.state.store(IDLE_WOKEN, Ordering::Release);
+                self.signal.wake_waiters();
+                false
             }
         }
     }
@@ -619,42 +631,55 @@ impl TokenCache {
     }
 
     async fn get_token_slow(self: &Arc<Self>) -> azure_core::Result<AccessToken> {
-        let flight = match self.join_on_demand()? {
-            Joined::Served(token) => return Ok(token),
-            Joined::Flight(flight) => flight,
-        };
-        match flight.wait().await {
-            Ok(fresh) => {
-                self.ensure_timer();
-                Ok(fresh.token.clone())
-            }
-            Err(error) => {
-                if self.is_disposed() {
-                    return Err(disposed_error());
+        loop {
+            let flight = match self.join_on_demand()? {
+                Joined::Served(token) => return Ok(token),
+                Joined::Flight(flight) => flight,
+            };
+            // Joined a refresh whose timeout had passed while nobody waited
+            // for it: its failure is not this call's answer; this call is
+            // the next one, which refreshes (that refresh is not late).
+            let late = flight.deadline <= self.clock.monotonic();
+            match flight.wait().await {
+                Ok(fresh) => {
+                    self.ensure_timer();
+                    return Ok(fresh.token.clone());
                 }
-                if let Some(c) = &flight.previous {
-                    if c.token.expires_on > self.clock.now_utc() {
-                        tracing::warn!(
-                            error = %error,
-                            "on-demand token refresh failed; the cached token is still valid and is returned"
-                        );
-                        return Ok(c.token.clone());
+                Err(_) if late && !self.is_disposed() => continue,
+                Err(error) => {
+                    if self.is_disposed() {
+                        return Err(disposed_error());
                     }
+                    if let Some(c) = &flight.previous {
+                        if c.token.expires_on > self.clock.now_utc() {
+                            tracing::warn!(
+                                error = %error,
+                                "on-demand token refresh failed; the cached token is still valid and is returned"
+                            );
+                            return Ok(c.token.clone());
+                        }
+                    }
+                    return Err(share_error(error));
                 }
-                Err(share_error(error))
             }
         }
     }
 
     fn refreshed_within_min_interval(&self) -> bool {
-        match self.last_refresh.load(Ordering::Acquire) {
-            0 => false,
-            stamp => {
+        self.until_refresh_allowed().is_positive()
+    }
+
+    /// How long until [`MIN_REFRESH_INTERVAL`] has passed since the last
+    /// successful refresh (zero if it has, or if there was none).
+    fn until_refresh_allowed(&self) -> Duration {
+        match self.last_refresh.load(Ordering::Acquire).checked_sub(1) {
+            None => Duration::ZERO,
+            Some(stamp) => {
                 let since = self
                     .clock
                     .monotonic()
-                    .saturating_sub(std::time::Duration::from_nanos(stamp - 1));
-                from_std(since) < MIN_REFRESH_INTERVAL
+                    .saturating_sub(std::time::Duration::from_nanos(stamp));
+                MIN_REFRESH_INTERVAL.saturating_sub(from_std(since))
             }
         }
     }
@@ -686,9 +711,20 @@ impl TokenCache {
             .map(Joined::Flight)
     }
 
-    /// Joins the refresh in flight, or starts one.
-    fn flight(self: &Arc<Self>, trigger: Trigger) -> azure_core::Result<Arc<Flight>> {
-        self.flight_locked(&mut lock(&self.gate), trigger)
+    /// The proactive timer's refresh of cache entry `due`: joins the refresh
+    /// in flight, or starts one unless `due` has been replaced meanwhile (the
+    /// timer may have waited long for a permit, and an on-demand refresh
+    /// may have run): then `None`. Checked under the gate, as
+    /// [`Self::join_on_demand`] does, so one need never calls the refresher twice.
+    fn proactive_flight(
+        self: &Arc<Self>,
+        due: &Weak<Cached>,
+    ) -> azure_core::Result<Option<Arc<Flight>>> {
+        let mut gate = lock(&self.gate);
+        if gate.flight.is_none() && self.entry_changed(&Some(due.clone())) {
+            return Ok(None);
+        }
+        self.flight_locked(&mut gate, Trigger::Proactive).map(Some)
     }
 
     fn flight_locked(
@@ -709,9 +745,15 @@ impl TokenCache {
         let generation = gate.generation;
         let weak = Arc::downgrade(self);
         let timeout = self.timeout;
+        // No refresh storm: a token that lives less than a second would
+        // otherwise be refreshed at every call once expired.
+        let hold = self.until_refresh_allowed();
         let clock = self.clock.clone();
         let span = tracing::debug_span!("communication_token_refresh", trigger = trigger.as_str());
         let work = async move {
+            if hold.is_positive() {
+                azure_core::sleep(hold).await;
+            }
             let fetch = source.fetch();
             let sleep = azure_core::sleep(timeout);
             pin_mut!(sleep);
@@ -748,6 +790,9 @@ impl TokenCache {
             self.cached.load_full(),
             Arc::downgrade(self),
             generation,
+            self.clock
+                .monotonic()
+                .saturating_add(to_std(hold.saturating_add(timeout))),
         ));
         gate.flight = Some((generation, flight.clone(), abort));
         Ok(flight)
@@ -815,7 +860,7 @@ impl TokenCache {
             let retry_at = *retry_at;
             if std::ptr::eq(failed_entry.as_ptr(), Arc::as_ptr(cached)) {
                 return if mono >= retry_at {
-                    Step::Refresh
+                    Step::Refresh(Arc::downgrade(cached))
                 } else {
                     Step::Sleep(from_std(retry_at - mono))
                 };
@@ -823,15 +868,13 @@ impl TokenCache {
             // a new token arrived meanwhile (on demand): back to the normal schedule
             *retry = RetryState::default();
         }
-        let mut wait = remaining.saturating_sub(cached.refresh_lead);
-        if let Some(stamp) = self.last_refresh.load(Ordering::Acquire).checked_sub(1) {
-            let since = from_std(mono.saturating_sub(std::time::Duration::from_nanos(stamp)));
-            wait = wait.max(MIN_REFRESH_INTERVAL.saturating_sub(since));
-        }
+        let wait = remaining
+            .saturating_sub(cached.refresh_lead)
+            .max(self.until_refresh_allowed());
         if wait.is_positive() {
             Step::Sleep(wait.min(MAX_TIMER_SLEEP))
         } else {
-            Step::Refresh
+            Step::Refresh(Arc::downgrade(cached))
         }
     }
 
@@ -923,7 +966,8 @@ enum Step {
     /// Nothing to do until a new token arrives (the current entry).
     Idle(Option<Weak<Cached>>),
     Sleep(Duration),
-    Refresh,
+    /// Refresh the current entry (this one).
+    Refresh(Weak<Cached>),
 }
 
 /// Clears `timer_running` if the timer task is dropped before it finishes
@@ -979,11 +1023,13 @@ async fn proactive_steps(weak: Weak<TokenCache>) {
                 }
                 retry = RetryState::default();
             }
-            Step::Refresh => {
+            Step::Refresh(due) => {
                 let _permit = PROACTIVE_REFRESH_PERMITS.acquire().await;
                 let flight = match weak.upgrade() {
-                    Some(state) => match state.flight(Trigger::Proactive) {
-                        Ok(flight) => flight,
+                    Some(state) => match state.proactive_flight(&due) {
+                        Ok(Some(flight)) => flight,
+                        // a new token arrived while we waited for a permit
+                        Ok(None) => continue,
                         Err(_) => return,
                     },
                     None => return,

@@ -199,7 +199,9 @@ pub trait CommunicationTokenCredential: Send + Sync + fmt::Debug {
 /// * Inside the two-minute on-demand window, a still-valid token that was
 ///   fetched less than a second ago is served without refreshing again, so a
 ///   refresher that hands out very short-lived tokens causes at most one
-///   refresh a second. An expired token is always refreshed.
+///   refresh a second. An expired token is always refreshed, but a refresh
+///   never starts less than a second after the last successful one: it
+///   waits for the rest of that second (and so do its callers).
 /// * A failed proactive refresh is retried after 1–2 s, 2–4 s, 4–8 s, ... (at
 ///   most 60 s), never later than 100 ms before the token expires; when less
 ///   than a second is left it gives up (logged) and the next `get_token`
