@@ -231,3 +231,49 @@ async fn a_refresher_that_wakes_itself_lets_other_tasks_run() {
     let token = credential.get_token().await.unwrap();
     assert_eq!(token.token.secret(), "fresh");
 }
+
+/// A refresh left pending on a runtime that then shut down cannot finish
+/// (its timeout timer belonged to that runtime, and polling it on another
+/// one panics inside tokio). The next call, on a new runtime, is "the next
+/// call" of SPEC 2.3: it starts a new refresh and gets its token, instead of
+/// panicking or failing. (Shared credentials across `#[tokio::test]`s, each
+/// with its own runtime, do this.)
+#[test]
+fn a_refresh_left_on_a_runtime_that_shut_down_is_replaced_by_the_next_call() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let credential = AzureCommunicationTokenCredential::with_refresher(
+        CommunicationTokenRefreshOptions::new(move || {
+            let call = c.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if call == 0 {
+                    futures::future::pending::<()>().await;
+                }
+                Ok(AccessToken::new(
+                    format!("token-{call}"),
+                    OffsetDateTime::now_utc() + Duration::hours(1),
+                ))
+            }
+        }),
+    )
+    .expect("credential");
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    };
+
+    let first = runtime();
+    first.block_on(async {
+        let mut call = Box::pin(credential.get_token());
+        assert!(futures::poll!(&mut call).is_pending());
+    });
+    drop(first);
+
+    let token = runtime()
+        .block_on(credential.get_token())
+        .expect("the next call refreshes anew");
+    assert_eq!(token.token.secret(), "token-1");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}

@@ -41,8 +41,10 @@ use futures::{
     pin_mut,
 };
 use std::{
+    any::Any,
     fmt,
     future::Future,
+    panic::{catch_unwind, resume_unwind, AssertUnwindSafe},
     pin::Pin,
     sync::{
         atomic::{fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering},
@@ -313,6 +315,22 @@ struct Flight {
     /// after it started). Only a waiter drives the timeout, so a flight
     /// nobody waited for can still be in the gate after it.
     deadline: std::time::Duration,
+    /// Live [`FlightWait`]s.
+    waiting: AtomicUsize,
+    /// Whether the refresh has been polled at least once.
+    started: AtomicBool,
+}
+
+/// What [`Flight::drive`] did.
+enum Drove {
+    /// It polled the refresh, which was not woken meanwhile.
+    Polled,
+    /// It did not poll (not woken, or somebody else is polling), or it did
+    /// and the refresh woke itself (the waiters have been woken to poll it
+    /// again).
+    Idle,
+    /// Polling the refresh panicked; the flight has ended with an error.
+    Panicked(Box<dyn Any + Send>),
 }
 
 impl Flight {
@@ -339,13 +357,22 @@ impl Flight {
             owner,
             generation,
             deadline,
+            waiting: AtomicUsize::new(0),
+            started: AtomicBool::new(false),
         }
     }
 
+    /// Whether the refresh was started and then left with nobody waiting
+    /// for it (every caller's future dropped, or the runtime that ran them
+    /// shut down). A caller that joins such a refresh is "the next call":
+    /// if it fails, that caller starts a new one. A refresh whose runtime
+    /// shut down can only fail (its timers and I/O are gone).
+    fn abandoned(&self) -> bool {
+        self.started.load(Ordering::Acquire) && self.waiting.load(Ordering::Acquire) == 0
+    }
+
     /// Polls the refresh if it has been woken and nobody else is polling it.
-    /// Returns whether it polled and the refresh was not woken meanwhile
-    /// (`false` when it was: the waiters have been woken to poll it again).
-    fn drive(&self) -> bool {
+    fn drive(&self) -> Drove {
         // a plain load first: most looks find the refresh not woken
         if self.signal.state.load(Ordering::Acquire) != IDLE_WOKEN
             || self
@@ -354,24 +381,38 @@ impl Flight {
                 .compare_exchange(IDLE_WOKEN, POLLING, Ordering::AcqRel, Ordering::Acquire)
                 .is_err()
         {
-            return false;
+            return Drove::Idle;
         }
+        self.started.store(true, Ordering::Release);
         let mut work = lock(&self.work);
         let Some(future) = work.as_mut() else {
-            return true;
+            return Drove::Polled;
         };
-        // A panicking refresh (the panic reaches the waiter polling it)
-        // ends the flight with an error for the other waiters, and the
-        // next call starts a new refresh.
-        let poisoned = PoisonOnUnwind(self);
-        let poll = future.as_mut().poll(&mut Context::from_waker(&self.waker));
-        std::mem::forget(poisoned);
+        let mut cx = Context::from_waker(&self.waker);
+        let poll = match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
+            Ok(poll) => poll,
+            Err(panic) => {
+                // A panicking refresh ends the flight with an error for the
+                // other waiters, and the next call starts a new refresh.
+                *work = None;
+                drop(work);
+                let result = Err(Arc::new(azure_core::Error::with_message(
+                    ErrorKind::Credential,
+                    "The token refresh panicked.",
+                )));
+                if let Some(state) = self.owner.upgrade() {
+                    state.finish(self.generation, &result);
+                }
+                self.complete(result);
+                return Drove::Panicked(panic);
+            }
+        };
         match poll {
             Poll::Ready(result) => {
                 *work = None;
                 drop(work);
                 self.complete(result);
-                true
+                Drove::Polled
             }
             Poll::Pending => {
                 drop(work);
@@ -381,7 +422,7 @@ impl Flight {
                     .compare_exchange(POLLING, IDLE, Ordering::AcqRel, Ordering::Acquire)
                     .is_ok()
                 {
-                    return true;
+                    return Drove::Polled;
                 }
                 // Woken while polling (a refresh that yields wakes itself):
                 // hand the wake-up to the waiters, this one included (it
@@ -390,7 +431,7 @@ impl Flight {
                 // the refresh is waiting for.
                 self.signal.state.store(IDLE_WOKEN, Ordering::Release);
                 self.signal.wake_waiters();
-                false
+                Drove::Idle
             }
         }
     }
@@ -401,29 +442,16 @@ impl Flight {
         self.signal.wake_waiters();
     }
 
-    /// Waits for the result.
-    fn wait(&self) -> FlightWait<'_> {
+    /// Waits for the result. If polling the refresh panics while this waiter
+    /// polls it, the panic goes on to this waiter's caller when `rethrow`;
+    /// otherwise this waiter gets the flight's error like every other.
+    fn wait(&self, rethrow: bool) -> FlightWait<'_> {
+        self.waiting.fetch_add(1, Ordering::AcqRel);
         FlightWait {
             flight: self,
             registered: None,
+            rethrow,
         }
-    }
-}
-
-/// Finishes a flight with an error if polling its refresh panics.
-struct PoisonOnUnwind<'a>(&'a Flight);
-
-impl Drop for PoisonOnUnwind<'_> {
-    fn drop(&mut self) {
-        let flight = self.0;
-        let result = Err(Arc::new(azure_core::Error::with_message(
-            ErrorKind::Credential,
-            "The token refresh panicked.",
-        )));
-        if let Some(state) = flight.owner.upgrade() {
-            state.finish(flight.generation, &result);
-        }
-        flight.complete(result);
     }
 }
 
@@ -431,6 +459,13 @@ impl Drop for PoisonOnUnwind<'_> {
 struct FlightWait<'a> {
     flight: &'a Flight,
     registered: Option<(u64, WakerId)>,
+    rethrow: bool,
+}
+
+impl Drop for FlightWait<'_> {
+    fn drop(&mut self) {
+        self.flight.waiting.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl<'a> Future for FlightWait<'a> {
@@ -446,8 +481,12 @@ impl<'a> Future for FlightWait<'a> {
             this.flight
                 .signal
                 .register(cx.waker(), &mut this.registered);
-            if this.flight.drive() {
-                continue;
+            match this.flight.drive() {
+                Drove::Polled => continue,
+                Drove::Idle => {}
+                Drove::Panicked(panic) if this.rethrow => resume_unwind(panic),
+                // the result is the flight's error
+                Drove::Panicked(_) => continue,
             }
             if let Some(result) = this.flight.result.get() {
                 return Poll::Ready(result);
@@ -637,10 +676,11 @@ impl TokenCache {
                 Joined::Flight(flight) => flight,
             };
             // Joined a refresh whose timeout had passed while nobody waited
-            // for it: its failure is not this call's answer; this call is
-            // the next one, which refreshes (that refresh is not late).
-            let late = flight.deadline <= self.clock.monotonic();
-            match flight.wait().await {
+            // for it, or that everybody had left (perhaps on a runtime that
+            // has shut down): its failure, even a panic, is not this call's
+            // answer; this call is the next one, which refreshes anew.
+            let late = flight.abandoned() || flight.deadline <= self.clock.monotonic();
+            match flight.wait(!late).await {
                 Ok(fresh) => {
                     self.ensure_timer();
                     return Ok(fresh.token.clone());
@@ -1035,7 +1075,8 @@ async fn proactive_steps(weak: Weak<TokenCache>) {
                     None => return,
                 };
                 // no strong reference is held while the refresh runs
-                match flight.wait().await {
+                let rethrow = !flight.abandoned();
+                match flight.wait(rethrow).await {
                     Ok(_) => retry = RetryState::default(),
                     Err(error) => {
                         let Some(state) = weak.upgrade() else { return };

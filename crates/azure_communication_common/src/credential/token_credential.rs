@@ -215,7 +215,11 @@ pub trait CommunicationTokenCredential: Send + Sync + fmt::Debug {
 ///   runtime (tokio by default), so a refreshing credential's `get_token` is
 ///   called from within that runtime (a static credential works anywhere).
 ///   If the runtime shuts down, the next `get_token` (on a new runtime)
-///   starts a new timer.
+///   starts a new timer, and a refresh that was left pending on the old
+///   runtime is replaced by a new one (the refresher is called again).
+/// * A refresh keeps running when the `get_token` future that started it is
+///   dropped; the next caller picks it up. If it then fails, that caller
+///   starts a new refresh rather than returning the stale failure.
 /// * `exp` is read to the nanosecond (digits beyond are truncated).
 ///
 /// Errors from `get_token`: `User credential is disposed` (the credential, or
