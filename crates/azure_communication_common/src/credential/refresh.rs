@@ -187,6 +187,17 @@ struct Waiters {
 }
 
 impl Signal {
+    /// A refresh not polled yet (so the first waiter to look polls it).
+    fn new() -> Self {
+        Self {
+            state: AtomicU8::new(IDLE_WOKEN),
+            seq: AtomicU64::new(0),
+            last_data: AtomicUsize::new(0),
+            last_vtable: AtomicUsize::new(0),
+            waiters: Mutex::new(Waiters::default()),
+        }
+    }
+
     /// Wakes every waiter registered so far.
     fn wake_waiters(&self) {
         let wakers = {
@@ -220,9 +231,18 @@ impl Signal {
             return;
         }
         if waiters.last != Some(id) {
-            waiters.wakers.push(waker.clone());
-            waiters.last = Some(id);
-            self.publish_last(Some(id));
+            let clone = waker.clone();
+            // The identity may stand for this waker until the next wake-up
+            // only if the clone kept in the list keeps its data alive (same data
+            // pointer, as Arc-based and tokio wakers have). A waker whose
+            // clone has other data is pushed at every poll instead: its own
+            // data may be freed and reused by another task's waker.
+            let kept = (clone.data() == waker.data()).then_some(id);
+            waiters.wakers.push(clone);
+            waiters.last = kept;
+            self.publish_last(kept);
+            *registered = kept.map(|id| (waiters.epoch, id));
+            return;
         }
         *registered = Some((waiters.epoch, id));
     }
@@ -341,13 +361,7 @@ impl Flight {
         generation: u64,
         deadline: std::time::Duration,
     ) -> Self {
-        let signal = Arc::new(Signal {
-            state: AtomicU8::new(IDLE_WOKEN),
-            seq: AtomicU64::new(0),
-            last_data: AtomicUsize::new(0),
-            last_vtable: AtomicUsize::new(0),
-            waiters: Mutex::new(Waiters::default()),
-        });
+        let signal = Arc::new(Signal::new());
         Self {
             waker: Waker::from(signal.clone()),
             signal,
@@ -1107,6 +1121,53 @@ async fn proactive_steps(weak: Weak<TokenCache>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct CountingWake(AtomicUsize);
+
+    impl Wake for CountingWake {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn waiters_of_one_task_register_its_waker_once_per_wake_up() {
+        let signal = Signal::new();
+        let task = Arc::new(CountingWake(AtomicUsize::new(0)));
+        let other = Arc::new(CountingWake(AtomicUsize::new(0)));
+        let (task_waker, other_waker) = (Waker::from(task.clone()), Waker::from(other.clone()));
+        let mut slots = vec![None; 1000];
+        for slot in &mut slots {
+            signal.register(&task_waker, slot);
+        }
+        assert_eq!(lock(&signal.waiters).wakers.len(), 1);
+        signal.register(&other_waker, &mut None);
+        signal.register(&task_waker, &mut slots[0]);
+        assert_eq!(lock(&signal.waiters).wakers.len(), 2);
+        signal.wake_waiters();
+        assert_eq!(task.0.load(Ordering::SeqCst), 1);
+        assert_eq!(other.0.load(Ordering::SeqCst), 1);
+        // after a wake-up every waiter registers again, once for the task
+        for slot in &mut slots {
+            signal.register(&task_waker, slot);
+        }
+        assert_eq!(lock(&signal.waiters).wakers.len(), 1);
+    }
+
+    /// tokio's waker clones carry another vtable but the same data (the
+    /// task), so thousands of calls joined on one tokio task cost one entry.
+    #[tokio::test]
+    async fn a_tokio_task_registers_its_waker_once() {
+        let signal = Signal::new();
+        std::future::poll_fn(|cx| {
+            for _ in 0..1000 {
+                signal.register(cx.waker(), &mut None);
+            }
+            Poll::Ready(())
+        })
+        .await;
+        assert_eq!(lock(&signal.waiters).wakers.len(), 1);
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_and_caps() {
