@@ -331,10 +331,6 @@ struct Flight {
     /// the gate if the refresh panics).
     owner: Weak<TokenCache>,
     generation: u64,
-    /// Monotonic time at which the refresh times out (`refresh_timeout`
-    /// after it started). Only a waiter drives the timeout, so a flight
-    /// nobody waited for can still be in the gate after it.
-    deadline: std::time::Duration,
     /// Live [`FlightWait`]s.
     waiting: AtomicUsize,
     /// Whether the refresh has been polled at least once.
@@ -359,7 +355,6 @@ impl Flight {
         previous: Option<Arc<Cached>>,
         owner: Weak<TokenCache>,
         generation: u64,
-        deadline: std::time::Duration,
     ) -> Self {
         let signal = Arc::new(Signal::new());
         Self {
@@ -370,7 +365,6 @@ impl Flight {
             previous,
             owner,
             generation,
-            deadline,
             waiting: AtomicUsize::new(0),
             started: AtomicBool::new(false),
         }
@@ -689,11 +683,12 @@ impl TokenCache {
                 Joined::Served(token) => return Ok(token),
                 Joined::Flight(flight) => flight,
             };
-            // Joined a refresh whose timeout had passed while nobody waited
-            // for it, or that everybody had left (perhaps on a runtime that
-            // has shut down): its failure, even a panic, is not this call's
-            // answer; this call is the next one, which refreshes anew.
-            let late = flight.abandoned() || flight.deadline <= self.clock.monotonic();
+            // Joined a refresh that everybody had left (its callers' futures
+            // dropped, perhaps with the runtime that ran them; only a waiter
+            // drives its timeout, so it may even be past it): its failure,
+            // even a panic, is not this call's answer; this call is the next
+            // one, which refreshes anew.
+            let late = flight.abandoned();
             match flight.wait(!late).await {
                 Ok(fresh) => {
                     self.ensure_timer();
@@ -844,9 +839,6 @@ impl TokenCache {
             self.cached.load_full(),
             Arc::downgrade(self),
             generation,
-            self.clock
-                .monotonic()
-                .saturating_add(to_std(hold.saturating_add(timeout))),
         ));
         gate.flight = Some((generation, flight.clone(), abort));
         Ok(flight)
