@@ -532,6 +532,49 @@ async fn cached_valid_token_is_served_when_on_demand_refresh_fails() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_failing_refresher_is_asked_at_most_once_a_second_while_the_cached_token_is_good() {
+    // Inside the on-demand window with a still-valid token, every call would
+    // otherwise refresh again at once after a failure: a storm against a
+    // token service that is down.
+    let rec = Recorder::new();
+    let initial = AccessToken::new("initial", rec.now() + Duration::seconds(90));
+    let credential = AzureCommunicationTokenCredential::with_refresher(
+        rec.options(|_, _| async {
+            Err::<AccessToken, _>(azure_core::Error::with_message(ErrorKind::Io, "down"))
+        })
+        .with_initial_token(initial),
+    )
+    .unwrap();
+    for _ in 0..99 {
+        assert_eq!(
+            credential.get_token().await.unwrap().token.secret(),
+            "initial"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(rec.count(), 1, "one attempt in the first 990 ms");
+    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    assert_eq!(
+        credential.get_token().await.unwrap().token.secret(),
+        "initial"
+    );
+    assert_eq!(
+        rec.count(),
+        2,
+        "the next attempt a second after the failure"
+    );
+    // once the token has expired, every call refreshes again (and fails)
+    tokio::time::sleep(std::time::Duration::from_secs(90)).await;
+    for attempt in 3..6 {
+        assert_eq!(
+            credential.get_token().await.unwrap_err().to_string(),
+            "down"
+        );
+        assert_eq!(rec.count(), attempt);
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_hanging_refresher_times_out_and_the_next_call_starts_a_new_refresh() {
     let rec = Recorder::new();
     let credential = AzureCommunicationTokenCredential::with_refresher(

@@ -536,6 +536,8 @@ pub(crate) struct TokenCache {
     disposed: AtomicBool,
     /// Monotonic nanoseconds + 1 of the last successful refresh; 0 = never.
     last_refresh: AtomicU64,
+    /// Monotonic nanoseconds + 1 of the last failed refresh; 0 = never.
+    last_failure: AtomicU64,
     gate: Mutex<Gate>,
     /// The proactive timer task and a runtime-independent way to stop it.
     timer: Mutex<Option<(SpawnedTask, AbortHandle)>>,
@@ -631,6 +633,7 @@ impl TokenCache {
             clock,
             disposed: AtomicBool::new(false),
             last_refresh: AtomicU64::new(0),
+            last_failure: AtomicU64::new(0),
             gate: Mutex::new(Gate::default()),
             timer: Mutex::new(None),
             timer_running: AtomicBool::new(false),
@@ -714,14 +717,16 @@ impl TokenCache {
         }
     }
 
-    fn refreshed_within_min_interval(&self) -> bool {
-        self.until_refresh_allowed().is_positive()
-    }
-
     /// How long until [`MIN_REFRESH_INTERVAL`] has passed since the last
     /// successful refresh (zero if it has, or if there was none).
     fn until_refresh_allowed(&self) -> Duration {
-        match self.last_refresh.load(Ordering::Acquire).checked_sub(1) {
+        self.min_interval_left(&self.last_refresh)
+    }
+
+    /// How long until [`MIN_REFRESH_INTERVAL`] has passed since the moment
+    /// stamped in `stamp` (zero if it has, or if nothing was stamped).
+    fn min_interval_left(&self, stamp: &AtomicU64) -> Duration {
+        match stamp.load(Ordering::Acquire).checked_sub(1) {
             None => Duration::ZERO,
             Some(stamp) => {
                 let since = self
@@ -734,11 +739,14 @@ impl TokenCache {
     }
 
     /// Whether `cached` may be served without refreshing: it is outside the
-    /// on-demand window, or (no refresh storm) it was fetched less than a
-    /// second ago and has not expired, even if inside the window.
+    /// on-demand window, or (no refresh storm) it has not expired and a
+    /// refresh ended less than a second ago: one that fetched it, or one
+    /// that failed (a failing token service is then asked at most once a
+    /// second while the cached token is still good).
     fn servable(&self, cached: &Cached) -> bool {
         self.clock.now_unix_nanos() < cached.serve_until_unix_nanos
-            || (self.refreshed_within_min_interval()
+            || ((self.until_refresh_allowed().is_positive()
+                || self.min_interval_left(&self.last_failure).is_positive())
                 && cached.token.expires_on > self.clock.now_utc())
     }
 
@@ -853,10 +861,13 @@ impl TokenCache {
         if self.is_disposed() {
             return;
         }
-        if let Ok(cached) = result {
-            self.cached.store(Some(cached.clone()));
-            let stamp = u64::try_from(self.clock.monotonic().as_nanos()).unwrap_or(u64::MAX - 1);
-            self.last_refresh.store(stamp + 1, Ordering::Release);
+        let stamp = u64::try_from(self.clock.monotonic().as_nanos()).unwrap_or(u64::MAX - 1) + 1;
+        match result {
+            Ok(cached) => {
+                self.cached.store(Some(cached.clone()));
+                self.last_refresh.store(stamp, Ordering::Release);
+            }
+            Err(_) => self.last_failure.store(stamp, Ordering::Release),
         }
     }
 

@@ -202,6 +202,9 @@ pub trait CommunicationTokenCredential: Send + Sync + fmt::Debug {
 ///   refresh a second. An expired token is always refreshed, but a refresh
 ///   never starts less than a second after the last successful one: it
 ///   waits for the rest of that second (and so do its callers).
+/// * Likewise, after a failed refresh a still-valid cached token is served
+///   for a second without asking the refresher again, so a token service
+///   that is down is asked at most once a second, not at every call.
 /// * A failed proactive refresh is retried after 1–2 s, 2–4 s, 4–8 s, ... (at
 ///   most 60 s), never later than 100 ms before the token expires; when less
 ///   than a second is left it gives up (logged) and the next `get_token`
