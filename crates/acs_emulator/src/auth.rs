@@ -117,8 +117,13 @@ fn required_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, Ac
 }
 
 /// Parses an IMF-fixdate such as `Thu, 01 Jan 2026 00:00:00 GMT`.
+///
+/// Only the canonical form is accepted: the parser ignores the day name and
+/// allows a signed year, so the text must also be exactly what formatting the
+/// parsed date gives back (`Mon, 13 Apr 2022 ...` is not a date).
 pub(crate) fn parse_x_ms_date(text: &str) -> Option<OffsetDateTime> {
-    azure_core::time::parse_rfc7231(text).ok()
+    let date = azure_core::time::parse_rfc7231(text).ok()?;
+    (AccessKeySigner::format_date(date) == text).then_some(date)
 }
 
 #[cfg(test)]
@@ -134,6 +139,9 @@ mod tests {
         );
         assert_eq!(parse_x_ms_date("2022-04-13T18:09:12Z"), None);
         assert_eq!(parse_x_ms_date("Wed, 13 Apr 2022 18:09:12 +0000"), None);
+        // the day name must be the date's; the year has no sign
+        assert_eq!(parse_x_ms_date("Mon, 13 Apr 2022 18:09:12 GMT"), None);
+        assert_eq!(parse_x_ms_date("Wed, 13 Apr +2022 18:09:12 GMT"), None);
         assert_eq!(parse_x_ms_date(""), None);
     }
 

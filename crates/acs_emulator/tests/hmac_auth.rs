@@ -187,3 +187,38 @@ async fn a_custom_access_key_is_used() {
         StatusCode::CREATED
     );
 }
+
+/// An x-ms-date that parses but is not a canonical IMF-fixdate (a day name
+/// that is not the date's, a signed year) is a bad date, as for the service,
+/// even when it is correctly signed and within the skew tolerance.
+#[tokio::test]
+async fn non_canonical_dates_are_denied_even_when_signed() {
+    use azure_communication_common::AccessKeySigner;
+    let emulator = start().await;
+    let url = url(&emulator, CREATE);
+    let signer = AccessKeySigner::new(emulator.access_key().to_owned()).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let canonical = AccessKeySigner::format_date(now);
+    let day = &canonical[..3];
+    let wrong_day = canonical.replacen(day, if day == "Mon" { "Tue" } else { "Mon" }, 1);
+    let signed_year = canonical.replacen(
+        &format!(" {} ", now.year()),
+        &format!(" +{} ", now.year()),
+        1,
+    );
+    let hash = AccessKeySigner::content_hash(b"{}");
+    let host = AccessKeySigner::signed_host(&url).unwrap();
+    for x_ms_date in [wrong_day, signed_year] {
+        let authorization = signer
+            .sign_parts("POST", CREATE, &host, &x_ms_date, &hash)
+            .unwrap();
+        let headers = vec![
+            ("x-ms-date", x_ms_date.clone()),
+            ("x-ms-content-sha256", hash.clone()),
+            ("authorization", authorization),
+        ];
+        let reply = send(Method::POST, url.clone(), headers, b"{}".to_vec()).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{x_ms_date:?}");
+        assert_denied(&reply, "not an RFC 1123 date");
+    }
+}
