@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use std::io;
 use std::sync::Mutex;
-use time::OffsetDateTime;
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 pub(crate) struct State {
     pub options: EmulatorOptions,
@@ -54,12 +54,18 @@ impl State {
 
     /// The emulator's current time: the system clock plus any offset a test
     /// added with [`Emulator::advance_time`](crate::Emulator::advance_time).
+    /// Saturates at the latest representable instant rather than panicking.
     pub fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc() + *self.offset()
+        let offset = *self.offset();
+        OffsetDateTime::now_utc()
+            .checked_add(offset)
+            .unwrap_or(PrimitiveDateTime::MAX.assume_utc())
     }
 
+    /// Saturating: any number of huge advances is fine.
     pub fn advance(&self, by: time::Duration) {
-        *self.offset() += by;
+        let mut offset = self.offset();
+        *offset = offset.saturating_add(by);
     }
 
     fn offset(&self) -> std::sync::MutexGuard<'_, time::Duration> {

@@ -400,3 +400,42 @@ async fn in_process_users_work_over_http() {
     let reply = issue(&emulator, &id, r#"{"scopes":["voip"]}"#).await;
     assert_eq!(reply.status, StatusCode::OK);
 }
+
+/// Advancing the token clock by an absurd amount saturates: neither the
+/// in-process clock nor the admin route panics (a panic in a handler drops
+/// the connection without an answer), and tokens can still be issued.
+#[tokio::test]
+async fn huge_clock_advances_saturate_instead_of_panicking() {
+    let emulator = start().await;
+    let id = create_user(&emulator).await;
+    emulator.advance_time(Duration::MAX);
+    let later = emulator.now();
+    assert!(later > time::OffsetDateTime::now_utc() + time::Duration::days(365 * 1000));
+    emulator.advance_time(Duration::MAX);
+    assert!(emulator.now() >= later);
+
+    let admin_advance = || {
+        send(
+            Method::POST,
+            url(&emulator, "/emulator/clock:advance"),
+            vec![(
+                acs_emulator::ADMIN_KEY_HEADER,
+                emulator.access_key().to_owned(),
+            )],
+            br#"{"seconds":18446744073709551615}"#.to_vec(),
+        )
+    };
+    assert_eq!(admin_advance().await.status, StatusCode::NO_CONTENT);
+    assert_eq!(admin_advance().await.status, StatusCode::NO_CONTENT);
+
+    let reply = issue(&emulator, &id, r#"{"scopes":["chat"]}"#).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.json());
+    let reply = send_signed(
+        &emulator,
+        Method::POST,
+        &format!("/identities?{API}"),
+        br#"{"createTokenWithScopes":["voip"]}"#,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.json());
+}
