@@ -222,3 +222,25 @@ async fn non_canonical_dates_are_denied_even_when_signed() {
         assert_denied(&reply, "not an RFC 1123 date");
     }
 }
+
+/// The signature must be the canonical (padded) base64 the signer writes:
+/// the service compares it as such, so an unpadded one is refused.
+#[tokio::test]
+async fn an_unpadded_signature_is_denied() {
+    use azure_communication_common::AccessKeySigner;
+    let emulator = start().await;
+    let url = url(&emulator, CREATE);
+    let signer = AccessKeySigner::new(emulator.access_key().to_owned()).unwrap();
+    let signed = signer
+        .sign("POST", &url, b"{}", time::OffsetDateTime::now_utc())
+        .unwrap();
+    assert!(signed.authorization.ends_with('='));
+    let unpadded = signed.authorization.trim_end_matches('=').to_owned();
+    let headers = vec![
+        ("x-ms-date", signed.x_ms_date),
+        ("x-ms-content-sha256", signed.x_ms_content_sha256),
+        ("authorization", unpadded),
+    ];
+    let reply = send(Method::POST, url, headers, b"{}".to_vec()).await;
+    assert_denied(&reply, "Signature");
+}

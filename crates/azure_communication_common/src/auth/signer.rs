@@ -295,7 +295,8 @@ impl AccessKeySigner {
     /// an HTTP token ([`ErrorKind::DataConversion`]); or, with
     /// [`ErrorKind::Credential`], the header is not an
     /// `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=…`
-    /// header, the signature is not base64, or it does not match.
+    /// header, the signature is not standard padded base64 (as the signer writes
+    /// it), or it does not match.
     pub fn verify(
         &self,
         method: &str,
@@ -313,12 +314,20 @@ impl AccessKeySigner {
                     format!("the authorization header must start with '{AUTHORIZATION_PREFIX}'"),
                 )
             })?;
-        let signature = azure_core::base64::decode(signature).map_err(|_| {
+        // The decoder also takes unpadded input; a signature is compared as
+        // the signer writes it (standard, padded), so only that form is base64
+        // here.
+        let not_base64 = || {
             Error::with_message(
                 ErrorKind::Credential,
                 "the authorization header's signature is not valid base64",
             )
-        })?;
+        };
+        let signature_text = signature;
+        let signature = azure_core::base64::decode(signature_text).map_err(|_| not_base64())?;
+        if azure_core::base64::encode(&signature) != signature_text {
+            return Err(not_base64());
+        }
         let mac = self.keyed_mac(method, path_and_query, host, x_ms_date, content_hash)?;
         mac.verify_slice(&signature).map_err(|_| {
             Error::with_message(
@@ -684,6 +693,19 @@ mod tests {
                 "Bearer x"
             )
             .is_err());
+        let unpadded = auth.trim_end_matches('=');
+        assert_ne!(unpadded, auth);
+        let err = s
+            .verify(
+                "POST",
+                "/a?b",
+                "h:1",
+                "Wed, 13 Apr 2022 18:09:12 GMT",
+                "x",
+                unpadded,
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("not valid base64"), "{err}");
         let other = AccessKeySigner::new("qw==").unwrap();
         assert!(other
             .verify(
