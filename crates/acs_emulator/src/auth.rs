@@ -108,10 +108,20 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<&str, AcsError> {
     Ok(token)
 }
 
+/// The one value of a header the signature depends on. A repeated header is
+/// refused rather than read from its first copy (the service sees the copies
+/// joined, which is not a valid value).
 fn required_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, AcsError> {
-    headers
-        .get(name)
-        .ok_or_else(|| AcsError::denied(format!("Missing header {name}.")))?
+    let mut values = headers.get_all(name).iter();
+    let value = values
+        .next()
+        .ok_or_else(|| AcsError::denied(format!("Missing header {name}.")))?;
+    if values.next().is_some() {
+        return Err(AcsError::denied(format!(
+            "The {name} header must appear only once."
+        )));
+    }
+    value
         .to_str()
         .map_err(|_| AcsError::denied(format!("The {name} header is not ASCII.")))
 }

@@ -105,7 +105,7 @@
 //! | 400 | `MissingApiVersionParameter`, `UnsupportedApiVersion` | no or another `api-version` |
 //! | 400 | `BadRequest` | malformed JSON, wrong types, missing body, bad id encoding |
 //! | 400 | `ValidationError` | `expiresInMinutes` out of range, unknown scope, no scopes |
-//! | 401 | `Denied` | access key: missing header, bad date or skew > 15 min, content hash or signature mismatch |
+//! | 401 | `Denied` | access key: missing or repeated header, bad date or skew > 15 min, content hash or signature mismatch |
 //! | 401 | `InvalidAccessToken` | bearer: missing, malformed, bad signature, expired, wrong audience for the endpoint |
 //! | 404 | `IdentityNotFound`, `NotFound` | unknown identity; no such path |
 //! | 405 | `MethodNotAllowed` | known path, wrong method |

@@ -244,3 +244,24 @@ async fn an_unpadded_signature_is_denied() {
     let reply = send(Method::POST, url, headers, b"{}".to_vec()).await;
     assert_denied(&reply, "Signature");
 }
+
+/// A signed header sent twice is refused, not read from its first copy: the
+/// service sees the copies joined (`a, b`), which is neither a date, a hash
+/// nor an HMAC authorization.
+#[tokio::test]
+async fn repeated_signed_headers_are_denied() {
+    for (name, extra) in [
+        ("x-ms-date", "Thu, 01 Jan 2026 00:00:00 GMT"),
+        (
+            "x-ms-content-sha256",
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+        ),
+        ("authorization", "Bearer x"),
+    ] {
+        let emulator = start().await;
+        let mut signing = Signing::for_emulator(&emulator);
+        signing.extra_headers = vec![(name, extra.to_owned())];
+        let reply = send_signed_with(&emulator, Method::POST, CREATE, b"{}", signing).await;
+        assert_denied(&reply, name);
+    }
+}
