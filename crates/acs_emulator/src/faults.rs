@@ -146,7 +146,10 @@ impl Faults {
     }
 
     pub fn pending(&self) -> usize {
-        self.lock().rules.iter().map(|rule| rule.times).sum()
+        self.lock()
+            .rules
+            .iter()
+            .fold(0, |pending, rule| pending.saturating_add(rule.times))
     }
 
     pub fn count(&self, route: Route) -> u64 {

@@ -238,7 +238,7 @@ impl Emulator {
         self.state.faults.clear();
     }
 
-    /// How many faulted answers are still queued.
+    /// How many faulted answers are still queued (at most `usize::MAX`).
     pub fn pending_faults(&self) -> usize {
         self.state.faults.pending()
     }

@@ -180,3 +180,16 @@ async fn concurrent_requests_are_all_counted() {
     assert!(replies.iter().all(|reply| reply.status == StatusCode::OK));
     assert_eq!(emulator.request_count(Route::IssueAccessToken), 50);
 }
+
+/// "Fail from now on" is spelt `times = usize::MAX`; two such rules must not
+/// overflow the pending count (a panic in debug builds).
+#[tokio::test]
+async fn pending_faults_saturate() {
+    let emulator = start().await;
+    emulator.fail_next(usize::MAX, 503);
+    emulator.throttle_next(usize::MAX, Duration::from_secs(1));
+    assert_eq!(emulator.pending_faults(), usize::MAX);
+    let reply = send_signed(&emulator, Method::POST, CREATE, b"{}").await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(emulator.pending_faults(), usize::MAX);
+}
