@@ -90,9 +90,16 @@ pub(crate) fn verify_hmac(
 
 /// The token of an `Authorization: Bearer <token>` header.
 pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<&str, AcsError> {
-    let value = headers
-        .get("authorization")
-        .ok_or_else(|| AcsError::invalid_access_token("The Authorization header is missing."))?
+    let mut values = headers.get_all("authorization").iter();
+    let value = values
+        .next()
+        .ok_or_else(|| AcsError::invalid_access_token("The Authorization header is missing."))?;
+    if values.next().is_some() {
+        return Err(AcsError::invalid_access_token(
+            "The Authorization header must appear only once.",
+        ));
+    }
+    let value = value
         .to_str()
         .map_err(|_| AcsError::invalid_access_token("The Authorization header is not ASCII."))?;
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));

@@ -239,3 +239,23 @@ async fn a_zero_lifetime_mints_an_expired_token() {
         "expired",
     );
 }
+
+/// Two Authorization headers are refused, not decided by the first one (the
+/// service sees them joined, which is not a bearer token).
+#[tokio::test]
+async fn a_repeated_authorization_header_is_refused() {
+    let emulator = start().await;
+    let entra = emulator.mint_entra_token(EntraTokenSpec::new([ENTRA_SCOPE]));
+    let headers = vec![
+        ("authorization", format!("Bearer {}", entra.token)),
+        ("authorization", "Bearer not-a-token".to_owned()),
+    ];
+    let reply = send(
+        reqwest::Method::POST,
+        url(&emulator, ENTRA),
+        headers,
+        b"{}".to_vec(),
+    )
+    .await;
+    assert_invalid_token(&reply, "only once");
+}
