@@ -65,12 +65,11 @@ impl Family {
     fn accepts(self, claims: &EntraTokenClaims) -> bool {
         match self {
             Family::Entra => {
+                let mut scopes = claims.scp.split(' ').filter(|s| !s.is_empty()).peekable();
+                // At least one scope, and every one a `clients/` scope.
                 claims.aud == ENTRA_AUDIENCE
-                    && claims
-                        .scp
-                        .split(' ')
-                        .filter(|s| !s.is_empty())
-                        .all(|s| s.starts_with("clients/"))
+                    && scopes.peek().is_some()
+                    && scopes.all(|s| s.starts_with("clients/"))
             }
             Family::TeamsExtension => TEAMS_EXTENSION_AUDIENCES.contains(&claims.aud.as_str()),
         }
@@ -381,5 +380,6 @@ mod tests {
         assert!(Family::TeamsExtension.accepts(&teams));
         assert!(!Family::Entra.accepts(&teams));
         assert!(!Family::Entra.accepts(&claims(ENTRA_AUDIENCE, "clients/x other/y")));
+        assert!(!Family::Entra.accepts(&claims(ENTRA_AUDIENCE, "")));
     }
 }

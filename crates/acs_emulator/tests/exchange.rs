@@ -259,3 +259,17 @@ async fn a_repeated_authorization_header_is_refused() {
     .await;
     assert_invalid_token(&reply, "only once");
 }
+
+/// The Entra exchange accepts `https://communication.azure.com` tokens only
+/// with `clients/…` scopes: a token for the bare resource (no scope path) has
+/// none, and is refused like any other foreign scope.
+#[tokio::test]
+async fn an_entra_token_without_a_clients_scope_is_refused() {
+    let emulator = start().await;
+    let bare = emulator.mint_entra_token(EntraTokenSpec::new(["https://communication.azure.com/"]));
+    assert_eq!(emulator.verify_entra_token(&bare.token).unwrap().scp, "");
+    assert_invalid_token(
+        &exchange(&emulator, ENTRA, Some(&bare.token)).await,
+        "does not accept",
+    );
+}
