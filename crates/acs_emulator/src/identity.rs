@@ -52,7 +52,8 @@ pub(crate) struct Identities {
 
 #[derive(Debug, Default)]
 struct Store {
-    /// Raw id → sequence number of the last token revoked (0: none).
+    /// Raw id → tokens numbered up to this are not valid for the user (revoked,
+    /// or issued before it was created).
     users: HashMap<String, u64>,
     /// Sequence number of the last token issued (tokens are numbered from 1).
     last_token: u64,
@@ -63,9 +64,14 @@ impl Identities {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Adds a user; an existing one keeps its revocation mark.
+    /// Adds a user; an existing one keeps its revocation mark. A new one
+    /// starts with every token issued so far revoked: none is its own, but
+    /// the id may be one deleted earlier (exchanged ids are deterministic),
+    /// whose tokens must stay dead.
     pub fn insert(&self, id: &str) {
-        self.lock().users.entry(id.to_owned()).or_insert(0);
+        let mut store = self.lock();
+        let last = store.last_token;
+        store.users.entry(id.to_owned()).or_insert(last);
     }
 
     pub fn contains(&self, id: &str) -> bool {

@@ -273,3 +273,30 @@ async fn an_entra_token_without_a_clients_scope_is_refused() {
         "does not accept",
     );
 }
+
+/// Deleting an identity ends its tokens for good: exchanging again for the
+/// same Entra user recreates the same identity id, but the tokens issued
+/// before the deletion must not come back to life.
+#[tokio::test]
+async fn tokens_of_a_deleted_identity_stay_dead_when_it_is_recreated() {
+    let emulator = start().await;
+    let entra = emulator.mint_entra_token(EntraTokenSpec::new([ENTRA_SCOPE]));
+    let json = exchange(&emulator, ENTRA, Some(&entra.token)).await.json();
+    let id = json["identity"]["id"].as_str().unwrap().to_owned();
+    let old = json["accessToken"]["token"].as_str().unwrap().to_owned();
+    assert!(emulator.verify_acs_token(&old).is_ok());
+
+    let path = format!("/identities/{}?{API}", encode(&id));
+    let reply = send_signed(&emulator, reqwest::Method::DELETE, &path, b"").await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        emulator.verify_acs_token(&old),
+        Err(TokenError::UnknownUser)
+    );
+
+    let json = exchange(&emulator, ENTRA, Some(&entra.token)).await.json();
+    assert_eq!(json["identity"]["id"], id.as_str());
+    let new = json["accessToken"]["token"].as_str().unwrap();
+    assert!(emulator.verify_acs_token(new).is_ok());
+    assert_eq!(emulator.verify_acs_token(&old), Err(TokenError::Revoked));
+}
