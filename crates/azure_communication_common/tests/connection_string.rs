@@ -57,6 +57,12 @@ fn equals_inside_values_and_unpadded_keys() {
     assert_eq!(cs.access_key().secret(), "pw==");
     let cs = parse(&format!("endpoint={ENDPOINT};accesskey=pw")).unwrap();
     assert_eq!(cs.access_key().secret(), "pw");
+    // Padded or not, but not half padded: `pw=` is not base64.
+    for key in ["pw=", "cGFzcw="] {
+        let m = err(&format!("endpoint={ENDPOINT};accesskey={key}"));
+        assert!(m.contains("padding"), "{key}: {m}");
+        assert!(!m.contains(key), "{m}");
+    }
 }
 
 #[test]

@@ -574,8 +574,13 @@ fn decode_access_key(key: &str) -> azure_core::Result<Vec<u8>> {
     {
         return Err(err("it contains characters that are not base64"));
     }
-    let decoded = azure_core::base64::decode(key)
-        .map_err(|_| err("it is not valid base64 (wrong length or misplaced '=' padding)"))?;
+    let invalid = || err("it is not valid base64 (wrong length or misplaced '=' padding)");
+    // The decoder is indifferent to padding, so it also takes a half-padded
+    // `pw=`; padded means a multiple of four characters.
+    if key.contains('=') && !key.len().is_multiple_of(4) {
+        return Err(invalid());
+    }
+    let decoded = azure_core::base64::decode(key).map_err(|_| invalid())?;
     if decoded.is_empty() {
         return Err(err("the key decodes to zero bytes"));
     }
@@ -607,7 +612,9 @@ mod tests {
 
     #[test]
     fn bad_keys() {
-        for key in ["", "a", "ab-_", "pw ==", "p*w=", "====", "pw==pw=="] {
+        for key in [
+            "", "a", "ab-_", "pw ==", "p*w=", "====", "pw==pw==", "pw=", "cGFzcw=",
+        ] {
             let err = AccessKeySigner::new(key.to_owned()).unwrap_err();
             let msg = err.to_string();
             assert!(msg.starts_with("invalid access key"), "{key:?}: {msg}");
