@@ -139,6 +139,13 @@ fn invalid_endpoints() {
         "https://contoso.communication.azure.com/?a=b",
         "https://contoso.communication.azure.com/#frag",
         "https://user@contoso.communication.azure.com/",
+        // empty user info is still user info; a path that normalises away is
+        // still a path
+        "https://@contoso.communication.azure.com/",
+        "https://:@contoso.communication.azure.com/",
+        "https://contoso.communication.azure.com/.",
+        "https://contoso.communication.azure.com/%2e",
+        "https://contoso.communication.azure.com/path/..",
         "https://contoso.communi cation.azure.com/",
         "not a url",
         "file:///etc/passwd",

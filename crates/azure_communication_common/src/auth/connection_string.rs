@@ -208,6 +208,12 @@ pub(crate) fn parse_endpoint(text: &str, secret: Option<&str>) -> azure_core::Re
         if rest.is_empty() || rest.starts_with('/') {
             return None;
         }
+        // The parser drops an empty user info (`https://@host/`) and
+        // normalises `/.`, `/%2e` or `/a/..` to `/`: refuse them as written.
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        if authority.contains('@') || !path.is_empty() {
+            return None;
+        }
         let url = Url::parse(text).ok()?;
         let valid = matches!(url.scheme(), "http" | "https")
             && url.host_str().is_some_and(|h| !h.is_empty())
