@@ -167,6 +167,18 @@ fn invalid_endpoints() {
         "endpoint=https://contoso/?k={KEY};accesskey={KEY}"
     ));
     assert!(m.starts_with("Invalid endpoint url "), "{m}");
+    // The values swapped: the endpoint value is the key, and is not shown.
+    let m = err(&format!(
+        "endpoint={KEY};accesskey=https://contoso.communication.azure.com/"
+    ));
+    assert!(!m.contains(KEY), "{m}");
+    assert_eq!(
+        m,
+        "Invalid endpoint url *** (this value looks like an access key: are the endpoint and accesskey values swapped?)"
+    );
+    // A host name without a scheme is still shown as given.
+    let m = err(&format!("endpoint=myacsresource123;accesskey={KEY}"));
+    assert_eq!(m, "Invalid endpoint url myacsresource123");
 }
 
 #[test]

@@ -232,8 +232,14 @@ pub(crate) fn parse_endpoint(text: &str, secret: Option<&str>) -> azure_core::Re
     })
 }
 
-/// `text` with user info and `secret` masked, for error messages.
+/// `text` with user info and `secret` masked, for error messages. A value
+/// that is itself an access key (the endpoint and accesskey values swapped)
+/// is not shown at all.
 fn shown_endpoint(text: &str, secret: Option<&str>) -> String {
+    if looks_like_access_key(text) {
+        return "*** (this value looks like an access key: are the endpoint and accesskey values swapped?)"
+            .to_owned();
+    }
     let mut shown = match Url::parse(text) {
         Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
             let _ = url.set_password(None);
@@ -246,4 +252,16 @@ fn shown_endpoint(text: &str, secret: Option<&str>) -> String {
         shown = shown.replace(secret, "***");
     }
     shown
+}
+
+/// Standard base64 of at least 32 bytes (ACS keys are 64 bytes, 88
+/// characters), with nothing else in it: not something a URL or a host name
+/// looks like.
+fn looks_like_access_key(text: &str) -> bool {
+    let text = text.trim();
+    text.len() >= 43
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        && azure_core::base64::decode(text).is_ok_and(|bytes| bytes.len() >= 32)
 }
