@@ -502,17 +502,26 @@ async fn expired_token_from_the_refresher_is_an_error_and_not_cached() {
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn cached_valid_token_is_served_when_on_demand_refresh_fails() {
-    let rec = Recorder::new();
-    let initial = AccessToken::new("initial", rec.now() + Duration::seconds(90));
-    let credential = AzureCommunicationTokenCredential::with_refresher(
+/// A credential holding token "initial", valid for `valid_for`, whose
+/// refresher always fails with "down".
+fn failing_with_initial_token(
+    rec: &Recorder,
+    valid_for: Duration,
+) -> AzureCommunicationTokenCredential {
+    let initial = AccessToken::new("initial", rec.now() + valid_for);
+    AzureCommunicationTokenCredential::with_refresher(
         rec.options(|_, _| async {
             Err::<AccessToken, _>(azure_core::Error::with_message(ErrorKind::Io, "down"))
         })
         .with_initial_token(initial),
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn cached_valid_token_is_served_when_on_demand_refresh_fails() {
+    let rec = Recorder::new();
+    let credential = failing_with_initial_token(&rec, Duration::seconds(90));
     assert_eq!(
         credential.get_token().await.unwrap().token.secret(),
         "initial"
@@ -537,14 +546,7 @@ async fn a_failing_refresher_is_asked_at_most_once_a_second_while_the_cached_tok
     // otherwise refresh again at once after a failure: a storm against a
     // token service that is down.
     let rec = Recorder::new();
-    let initial = AccessToken::new("initial", rec.now() + Duration::seconds(90));
-    let credential = AzureCommunicationTokenCredential::with_refresher(
-        rec.options(|_, _| async {
-            Err::<AccessToken, _>(azure_core::Error::with_message(ErrorKind::Io, "down"))
-        })
-        .with_initial_token(initial),
-    )
-    .unwrap();
+    let credential = failing_with_initial_token(&rec, Duration::seconds(90));
     for _ in 0..99 {
         assert_eq!(
             credential.get_token().await.unwrap().token.secret(),
