@@ -471,12 +471,11 @@ impl Exchange {
 /// as a request id can be read from it) and a message with the status and
 /// the service's code and message.
 fn service_error(response: RawResponse, entra_secret: &str) -> azure_core::Error {
-    let status = response.status();
-    let headers = response.headers().clone();
+    let (status, headers, body) = response.deconstruct();
+    let body: Bytes = body.into();
     let error_code_header = headers
         .get_optional_str(&ERROR_CODE_HEADER)
         .map(str::to_owned);
-    let body: Bytes = response.into_body().into();
     let detail = serde_json::from_slice::<ErrorBody>(&body)
         .ok()
         .and_then(|b| b.error);
@@ -495,15 +494,15 @@ fn service_error(response: RawResponse, entra_secret: &str) -> azure_core::Error
         (None, None) => text.push_str(" (the response body is not an ACS error)"),
     }
     // Defensive: never echo the Entra token, should the service quote it.
-    let body = match std::str::from_utf8(&body) {
-        Ok(text) if !entra_secret.is_empty() && text.contains(entra_secret) => {
-            Bytes::from(text.replace(entra_secret, "<redacted>"))
-        }
-        _ => body,
+    let redacted = |text: &str| {
+        (!entra_secret.is_empty() && text.contains(entra_secret))
+            .then(|| text.replace(entra_secret, "<redacted>"))
     };
-    if !entra_secret.is_empty() && text.contains(entra_secret) {
-        text = text.replace(entra_secret, "<redacted>");
-    }
+    let body = match std::str::from_utf8(&body).ok().and_then(redacted) {
+        Some(shown) => Bytes::from(shown),
+        None => body,
+    };
+    let text = redacted(&text).unwrap_or(text);
     azure_core::Error::with_message(
         ErrorKind::HttpResponse {
             status,
