@@ -976,6 +976,16 @@ impl TokenCache {
         self.cached.load().as_ref().map(Arc::downgrade)
     }
 
+    /// The timer stops (clears `timer_running`) with nothing to do for cache
+    /// entry `since`. Returns `true` when it must go on instead: a new token
+    /// arrived meanwhile and no other timer has been started for it.
+    fn stop_timer_unless_changed(&self, since: &Option<Weak<Cached>>) -> bool {
+        self.timer_running.store(false, Ordering::Release);
+        !self.is_disposed()
+            && self.entry_changed(since)
+            && !self.timer_running.swap(true, Ordering::AcqRel)
+    }
+
     fn entry_changed(&self, since: &Option<Weak<Cached>>) -> bool {
         let current = self.cached.load();
         match (current.as_ref(), since) {
@@ -1069,13 +1079,8 @@ async fn proactive_steps(weak: Weak<TokenCache>) {
             Step::Exit => return,
             Step::Sleep(d) => azure_core::sleep(d).await,
             Step::Idle(entry) => {
-                // Stop; restart if a new token arrived while we were deciding.
                 let Some(state) = weak.upgrade() else { return };
-                state.timer_running.store(false, Ordering::Release);
-                let restart = !state.is_disposed()
-                    && state.entry_changed(&entry)
-                    && !state.timer_running.swap(true, Ordering::AcqRel);
-                if !restart {
+                if !state.stop_timer_unless_changed(&entry) {
                     return;
                 }
                 retry = RetryState::default();
@@ -1101,15 +1106,8 @@ async fn proactive_steps(weak: Weak<TokenCache>) {
                             return;
                         }
                         if !state.schedule_retry(&mut retry, error) {
-                            let entry = state.current_entry();
-                            drop(state);
                             // give up until a new token arrives
-                            let Some(state) = weak.upgrade() else { return };
-                            state.timer_running.store(false, Ordering::Release);
-                            let restart = !state.is_disposed()
-                                && state.entry_changed(&entry)
-                                && !state.timer_running.swap(true, Ordering::AcqRel);
-                            if !restart {
+                            if !state.stop_timer_unless_changed(&state.current_entry()) {
                                 return;
                             }
                             retry = RetryState::default();
