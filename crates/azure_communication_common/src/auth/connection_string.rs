@@ -7,7 +7,7 @@ use azure_core::credentials::Secret;
 use azure_core::error::{Error, ErrorKind};
 use azure_core::http::Url;
 
-use super::signer::AccessKeySigner;
+use super::signer::{is_standard_base64, AccessKeySigner};
 
 const EXPECTED_FORM: &str =
     "expected endpoint=https://<resource>.communication.azure.com/;accesskey=<base64 key>";
@@ -260,8 +260,6 @@ fn shown_endpoint(text: &str, secret: Option<&str>) -> String {
 fn looks_like_access_key(text: &str) -> bool {
     let text = text.trim();
     text.len() >= 43
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        && text.bytes().all(is_standard_base64)
         && azure_core::base64::decode(text).is_ok_and(|bytes| bytes.len() >= 32)
 }

@@ -278,7 +278,10 @@ impl AccessKeySigner {
         x_ms_date: &str,
         content_hash: &str,
     ) -> azure_core::Result<String> {
-        let digest = self.mac_parts(method, path_and_query, host, x_ms_date, content_hash)?;
+        let digest = self
+            .keyed_mac(method, path_and_query, host, x_ms_date, content_hash)?
+            .finalize()
+            .into_bytes();
         let mut authorization = String::with_capacity(AUTHORIZATION_PREFIX.len() + 44);
         authorization.push_str(AUTHORIZATION_PREFIX);
         authorization.push_str(&azure_core::base64::encode(digest));
@@ -306,7 +309,7 @@ impl AccessKeySigner {
         content_hash: &str,
         authorization: &str,
     ) -> azure_core::Result<()> {
-        let signature = authorization
+        let signature_text = authorization
             .strip_prefix(AUTHORIZATION_PREFIX)
             .ok_or_else(|| {
                 Error::with_message(
@@ -323,7 +326,6 @@ impl AccessKeySigner {
                 "the authorization header's signature is not valid base64",
             )
         };
-        let signature_text = signature;
         let signature = azure_core::base64::decode(signature_text).map_err(|_| not_base64())?;
         if azure_core::base64::encode(&signature) != signature_text {
             return Err(not_base64());
@@ -446,21 +448,8 @@ impl AccessKeySigner {
         }
     }
 
-    fn mac_parts(
-        &self,
-        method: &str,
-        path_and_query: &str,
-        host: &str,
-        x_ms_date: &str,
-        content_hash: &str,
-    ) -> azure_core::Result<impl AsRef<[u8]>> {
-        Ok(self
-            .keyed_mac(method, path_and_query, host, x_ms_date, content_hash)?
-            .finalize()
-            .into_bytes())
-    }
-
-    /// The keyed MAC with the string to sign fed in, ready to finalize or verify.
+    /// The keyed MAC with the string to sign fed in piece by piece (no
+    /// allocation), ready to finalize or verify.
     fn keyed_mac(
         &self,
         method: &str,
@@ -469,15 +458,21 @@ impl AccessKeySigner {
         x_ms_date: &str,
         content_hash: &str,
     ) -> azure_core::Result<HmacSha256> {
+        check_method(method)?;
         let mut mac = self.mac.clone();
-        feed_parts(
-            &mut mac,
-            method,
-            path_and_query,
-            host,
-            x_ms_date,
-            content_hash,
-        )?;
+        if method.bytes().any(|b| b.is_ascii_lowercase()) {
+            mac.update(method.to_ascii_uppercase().as_bytes());
+        } else {
+            mac.update(method.as_bytes());
+        }
+        mac.update(b"\n");
+        mac.update(path_and_query.as_bytes());
+        mac.update(b"\n");
+        mac.update(x_ms_date.as_bytes());
+        mac.update(b";");
+        mac.update(host.as_bytes());
+        mac.update(b";");
+        mac.update(content_hash.as_bytes());
         Ok(mac)
     }
 }
@@ -499,32 +494,6 @@ fn push_digits(out: &mut String, value: u32, width: usize) {
     for &b in &buf[start..] {
         out.push(char::from(b));
     }
-}
-
-/// Feeds the string to sign into `mac` piece by piece (no allocation).
-fn feed_parts(
-    mac: &mut HmacSha256,
-    method: &str,
-    path_and_query: &str,
-    host: &str,
-    x_ms_date: &str,
-    content_hash: &str,
-) -> azure_core::Result<()> {
-    check_method(method)?;
-    if method.bytes().any(|b| b.is_ascii_lowercase()) {
-        mac.update(method.to_ascii_uppercase().as_bytes());
-    } else {
-        mac.update(method.as_bytes());
-    }
-    mac.update(b"\n");
-    mac.update(path_and_query.as_bytes());
-    mac.update(b"\n");
-    mac.update(x_ms_date.as_bytes());
-    mac.update(b";");
-    mac.update(host.as_bytes());
-    mac.update(b";");
-    mac.update(content_hash.as_bytes());
-    Ok(())
 }
 
 /// RFC 9110 `token`: one or more `tchar`.
@@ -568,10 +537,7 @@ fn decode_access_key(key: &str) -> azure_core::Result<Vec<u8>> {
     if key.bytes().any(|b| b.is_ascii_whitespace()) {
         return Err(err("it contains whitespace"));
     }
-    if !key
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
-    {
+    if !key.bytes().all(is_standard_base64) {
         return Err(err("it contains characters that are not base64"));
     }
     let invalid = || err("it is not valid base64 (wrong length or misplaced '=' padding)");
@@ -585,6 +551,11 @@ fn decode_access_key(key: &str) -> azure_core::Result<Vec<u8>> {
         return Err(err("the key decodes to zero bytes"));
     }
     Ok(decoded)
+}
+
+/// A character of standard (not URL-safe) base64, padding included.
+pub(crate) fn is_standard_base64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')
 }
 
 /// `url` without user info, query or fragment (which may carry secrets), for
