@@ -214,14 +214,13 @@ pub(crate) fn parse_endpoint(text: &str, secret: Option<&str>) -> azure_core::Re
         if authority.contains('@') || !path.is_empty() {
             return None;
         }
+        // The scheme, the empty path and the absence of user info are
+        // settled by the text checks above; what is left is the parsed host
+        // and whatever a `?` or `#` in the authority started.
         let url = Url::parse(text).ok()?;
-        let valid = matches!(url.scheme(), "http" | "https")
-            && url.host_str().is_some_and(|h| !h.is_empty())
-            && matches!(url.path(), "" | "/")
+        let valid = url.host_str().is_some_and(|h| !h.is_empty())
             && url.query().is_none()
-            && url.fragment().is_none()
-            && url.username().is_empty()
-            && url.password().is_none();
+            && url.fragment().is_none();
         valid.then_some(url)
     };
     ok().ok_or_else(|| {
