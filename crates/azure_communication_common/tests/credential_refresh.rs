@@ -735,9 +735,14 @@ async fn proactive_refresh_recovers_after_failures() {
 // ---------------------------------------------------------------------------
 // cancellation and disposal
 
-#[tokio::test(start_paused = true)]
-async fn dropping_a_get_token_future_neither_cancels_nor_wedges_the_refresh() {
-    let rec = Recorder::new();
+/// A credential whose refresh `i` answers `token-{i}` (valid one hour) only
+/// once a permit is added to the returned semaphore.
+fn released_credential(
+    rec: &Recorder,
+) -> (
+    AzureCommunicationTokenCredential,
+    Arc<tokio::sync::Semaphore>,
+) {
     let release = Arc::new(tokio::sync::Semaphore::new(0));
     let r = release.clone();
     let credential =
@@ -752,6 +757,13 @@ async fn dropping_a_get_token_future_neither_cancels_nor_wedges_the_refresh() {
             }
         }))
         .unwrap();
+    (credential, release)
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_a_get_token_future_neither_cancels_nor_wedges_the_refresh() {
+    let rec = Recorder::new();
+    let (credential, release) = released_credential(&rec);
 
     // A starts the refresh and is dropped; B is waiting on the same refresh
     let mut a = Box::pin(credential.get_token());
@@ -769,20 +781,7 @@ async fn dropping_a_get_token_future_neither_cancels_nor_wedges_the_refresh() {
 
     // every waiter dropped: the next caller picks the same refresh up (not stuck)
     let rec = Recorder::new();
-    let release = Arc::new(tokio::sync::Semaphore::new(0));
-    let r = release.clone();
-    let credential =
-        AzureCommunicationTokenCredential::with_refresher(rec.options(move |i, now| {
-            let r = r.clone();
-            async move {
-                let _permit = r.acquire().await.unwrap();
-                Ok(AccessToken::new(
-                    format!("token-{i}"),
-                    now + Duration::hours(1),
-                ))
-            }
-        }))
-        .unwrap();
+    let (credential, release) = released_credential(&rec);
     let mut a = Box::pin(credential.get_token());
     assert!(futures::poll!(&mut a).is_pending());
     drop(a);
