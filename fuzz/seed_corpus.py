@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora (fuzz/corpus/<target>/seed-*) from ../../shared/vectors.
+"""Writes the seed corpora (fuzz/corpus/<target>/seed-*) from the known-answer
+vectors in crates/azure_communication_common/tests/data.
 
 Run from anywhere: python3 fuzz/seed_corpus.py. It only (re)writes seed-*
 files, so a working corpus next to them is left alone.
@@ -9,7 +10,7 @@ import json
 import pathlib
 
 FUZZ = pathlib.Path(__file__).resolve().parent
-VECTORS = FUZZ.parent.parent / "shared" / "vectors"
+VECTORS = FUZZ.parent / "crates" / "azure_communication_common" / "tests" / "data"
 KEY = "c2VjcmV0LWtleS1ieXRlcy1mb3ItdGhlLWZ1enplcg=="
 ENDPOINT = "https://contoso.communication.azure.com/"
 

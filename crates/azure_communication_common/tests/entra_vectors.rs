@@ -1,5 +1,5 @@
 //! Every case of `entra_exchange_responses` in the shared vectors
-//! (`shared/vectors/tokens.json`), run through `with_entra` and a mock
+//! (`tests/data/tokens.json`), run through `with_entra` and a mock
 //! transport. A case this file does not know how to run fails the test.
 
 mod entra_support;
@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/vectors/tokens.json"
+    "/tests/data/tokens.json"
 );
 
 /// What to substitute for a `%s` token placeholder.
@@ -180,7 +180,7 @@ async fn run(case: &Value) -> Result<String, String> {
 
 #[tokio::test]
 async fn every_entra_exchange_vector() {
-    let text = std::fs::read_to_string(VECTORS).expect("shared vectors present");
+    let text = std::fs::read_to_string(VECTORS).expect("tests/data/tokens.json present");
     let vectors: Value = serde_json::from_str(&text).unwrap();
     let cases = vectors["entra_exchange_responses"]
         .as_array()
@@ -207,7 +207,7 @@ async fn every_entra_exchange_vector() {
 /// file running it.
 #[test]
 fn no_other_entra_section() {
-    let text = std::fs::read_to_string(VECTORS).expect("shared vectors present");
+    let text = std::fs::read_to_string(VECTORS).expect("tests/data/tokens.json present");
     let vectors: Value = serde_json::from_str(&text).unwrap();
     let sections: Vec<&String> = vectors
         .as_object()

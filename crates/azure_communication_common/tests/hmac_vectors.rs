@@ -1,4 +1,4 @@
-//! Every case of `shared/vectors/hmac.json`, loaded at test time.
+//! Every case of `tests/data/hmac.json`, loaded at test time.
 //!
 //! The official known answers must match byte for byte; the derived
 //! cross-SDK cases must match their `expected` values (SPEC 3: sign exactly
@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/vectors/hmac.json"
+    "/tests/data/hmac.json"
 );
 
 const DERIVED_DATE: &str = "Wed, 13 Apr 2022 18:09:12 GMT";

@@ -1,4 +1,4 @@
-//! Every case of `shared/vectors/raw_ids.json` and `shared/vectors/serializer.json`,
+//! Every case of `tests/data/raw_ids.json` and `tests/data/serializer.json`,
 //! loaded at test time.
 
 use azure_communication_common::{
@@ -10,10 +10,7 @@ use serde_json::Value;
 use std::collections::HashSet;
 
 fn vectors(name: &str) -> Value {
-    let dir = std::env::var("ACS_VECTORS_DIR").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors").to_owned()
-    });
-    let path = format!("{dir}/{name}");
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read vector file {path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))

@@ -1,4 +1,4 @@
-//! parse_token against ../shared/vectors/tokens.json (loaded at test time),
+//! parse_token against tests/data/tokens.json (loaded at test time),
 //! error messages, and properties.
 
 mod credential_support;

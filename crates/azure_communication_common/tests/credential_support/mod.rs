@@ -56,9 +56,9 @@ pub fn jwt_expiring(expires_on: OffsetDateTime, id: u64) -> String {
     ))
 }
 
-/// Path of a shared vector file.
+/// Path of a known-answer vector file (`tests/data/`, see its README).
 pub fn vector_path(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors")
+        .join("tests/data")
         .join(name)
 }
