@@ -103,6 +103,7 @@
 mod auth;
 mod credential;
 mod identifier;
+mod secret_text;
 
 pub use auth::*;
 pub use credential::*;

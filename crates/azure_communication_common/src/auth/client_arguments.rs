@@ -5,6 +5,7 @@ use azure_core::http::Url;
 
 use super::chooser::CommunicationCredential;
 use super::connection_string::{parse_endpoint, ConnectionString};
+use crate::secret_text::looks_like_connection_string;
 
 /// Resolves what an ACS client was given into an endpoint and a credential.
 ///
@@ -79,13 +80,6 @@ pub fn parse_client_arguments(
             Err(e) => Err(e),
         },
     }
-}
-
-/// A connection string (or a fragment of one) rather than a URL: it has a
-/// `;` or an `endpoint=`/`accesskey=` key.
-fn looks_like_connection_string(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    text.contains(';') || lower.contains("accesskey") || lower.trim_start().starts_with("endpoint")
 }
 
 /// An `http(s)://` URL rather than a connection string.

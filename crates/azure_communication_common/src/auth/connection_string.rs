@@ -7,7 +7,8 @@ use azure_core::credentials::Secret;
 use azure_core::error::{Error, ErrorKind};
 use azure_core::http::Url;
 
-use super::signer::{is_standard_base64, AccessKeySigner};
+use super::signer::AccessKeySigner;
+use crate::secret_text::shown_endpoint;
 
 const EXPECTED_FORM: &str =
     "expected endpoint=https://<resource>.communication.azure.com/;accesskey=<base64 key>";
@@ -190,7 +191,8 @@ fn invalid(message: String) -> Error {
 /// host, an empty path (or `/`), and no query, fragment or user info.
 ///
 /// On failure the error is `Invalid endpoint url {url}`, where `{url}` is the
-/// text given with any user info and any occurrence of `secret` masked.
+/// text given, masked by [`shown_endpoint`]: user info and `secret` masked,
+/// query and fragment dropped, a key or connection string not shown.
 pub(crate) fn parse_endpoint(text: &str, secret: Option<&str>) -> azure_core::Result<Url> {
     let ok = || -> Option<Url> {
         // The URL parser forgives a lot (`https:host`, `https:///host`,
@@ -229,36 +231,4 @@ pub(crate) fn parse_endpoint(text: &str, secret: Option<&str>) -> azure_core::Re
             shown_endpoint(text, secret)
         ))
     })
-}
-
-/// `text` with user info and `secret` masked, for error messages. A value
-/// that is itself an access key (the endpoint and accesskey values swapped)
-/// is not shown at all.
-fn shown_endpoint(text: &str, secret: Option<&str>) -> String {
-    if looks_like_access_key(text) {
-        return "*** (this value looks like an access key: are the endpoint and accesskey values swapped?)"
-            .to_owned();
-    }
-    let mut shown = match Url::parse(text) {
-        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
-            let _ = url.set_password(None);
-            let _ = url.set_username("***");
-            url.to_string()
-        }
-        _ => text.to_owned(),
-    };
-    if let Some(secret) = secret.filter(|s| !s.is_empty()) {
-        shown = shown.replace(secret, "***");
-    }
-    shown
-}
-
-/// Standard base64 of at least 32 bytes (ACS keys are 64 bytes, 88
-/// characters), with nothing else in it: not something a URL or a host name
-/// looks like.
-fn looks_like_access_key(text: &str) -> bool {
-    let text = text.trim();
-    text.len() >= 43
-        && text.bytes().all(is_standard_base64)
-        && azure_core::base64::decode(text).is_ok_and(|bytes| bytes.len() >= 32)
 }

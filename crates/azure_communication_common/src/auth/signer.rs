@@ -29,6 +29,8 @@ use azure_core::error::{Error, ErrorKind};
 use azure_core::http::Url;
 use azure_core::time::OffsetDateTime;
 use hmac::{Hmac, Mac};
+
+use crate::secret_text::is_standard_base64;
 use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -382,34 +384,10 @@ impl AccessKeySigner {
     /// IMF-fixdate (`Wed, 13 Apr 2022 18:09:12 GMT`), independent of locale;
     /// sub-second precision is dropped.
     pub fn format_date(date: OffsetDateTime) -> String {
-        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-        const MONTHS: [&str; 12] = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
-        // Out of range only at the edges of time's supported years; keep the
-        // instant as given rather than panic.
+        // azure_core formats the fields as given: convert to UTC first (out
+        // of range only at the edges of time's years; keep the instant then).
         let utc = date.checked_to_offset(time::UtcOffset::UTC).unwrap_or(date);
-        let (year, month, day) = utc.to_calendar_date();
-        let (hour, minute, second) = utc.to_hms();
-        let mut out = String::with_capacity(29);
-        out.push_str(DAYS[usize::from(utc.weekday().number_days_from_monday())]);
-        out.push_str(", ");
-        push_digits(&mut out, u32::from(day), 2);
-        out.push(' ');
-        out.push_str(MONTHS[usize::from(u8::from(month) - 1)]);
-        out.push(' ');
-        if year < 0 {
-            out.push('-');
-        }
-        push_digits(&mut out, year.unsigned_abs(), 4);
-        out.push(' ');
-        push_digits(&mut out, u32::from(hour), 2);
-        out.push(':');
-        push_digits(&mut out, u32::from(minute), 2);
-        out.push(':');
-        push_digits(&mut out, u32::from(second), 2);
-        out.push_str(" GMT");
-        out
+        azure_core::time::to_rfc7231(&utc)
     }
 
     /// The `Host` value signed for `url`: its host, plus `:port` when the
@@ -423,9 +401,10 @@ impl AccessKeySigner {
             Error::with_message(
                 ErrorKind::DataConversion,
                 format!(
-                    "cannot sign a request to '{}': the URL has no host; use an absolute \
-                     http(s) URL such as https://<resource>.communication.azure.com/",
-                    redact_url(url)
+                    "cannot sign a request to a '{}:' URL without a host (the rest of the URL \
+                     is not shown: it may hold a secret); use an absolute http(s) URL such as \
+                     https://<resource>.communication.azure.com/",
+                    url.scheme()
                 ),
             )
         })?;
@@ -478,24 +457,6 @@ impl AccessKeySigner {
 }
 
 /// Appends `value` in decimal, zero-padded to at least `width` digits.
-fn push_digits(out: &mut String, value: u32, width: usize) {
-    let mut buf = [b'0'; 10];
-    let mut pos = buf.len();
-    let mut v = value;
-    loop {
-        pos -= 1;
-        buf[pos] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    let start = pos.min(buf.len() - width.min(buf.len()));
-    for &b in &buf[start..] {
-        out.push(char::from(b));
-    }
-}
-
 /// RFC 9110 `token`: one or more `tchar`.
 fn check_method(method: &str) -> azure_core::Result<()> {
     fn is_tchar(b: u8) -> bool {
@@ -514,9 +475,20 @@ fn check_method(method: &str) -> azure_core::Result<()> {
     ))
 }
 
-/// Decodes a standard-alphabet base64 access key, padded or not.
+/// Decodes a standard-alphabet base64 access key, padded or not, saying
+/// exactly what is wrong with one that is not (never echoing it).
 fn decode_access_key(key: &str) -> azure_core::Result<Vec<u8>> {
-    let err = |why: &str| {
+    use base64::engine::{general_purpose, DecodePaddingMode};
+    use base64::{DecodeError, Engine};
+
+    /// Standard alphabet; padding optional, but canonical when present.
+    const KEY_ENGINE: general_purpose::GeneralPurpose = general_purpose::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        general_purpose::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+
+    let err = |why: String| {
         Error::with_message(
             ErrorKind::Credential,
             format!(
@@ -526,47 +498,71 @@ fn decode_access_key(key: &str) -> azure_core::Result<Vec<u8>> {
         )
     };
     if key.is_empty() {
-        return Err(err("the key is empty"));
+        return Err(err("the key is empty".into()));
     }
     if key.bytes().any(|b| b == b'-' || b == b'_') {
         return Err(err(
             "it uses the URL-safe base64 alphabet ('-' or '_'); access keys use the standard \
-             alphabet ('+' and '/')",
+             alphabet ('+' and '/')"
+                .into(),
         ));
     }
     if key.bytes().any(|b| b.is_ascii_whitespace()) {
-        return Err(err("it contains whitespace"));
+        return Err(err("it contains whitespace".into()));
     }
     if !key.bytes().all(is_standard_base64) {
-        return Err(err("it contains characters that are not base64"));
+        return Err(err("it contains characters that are not base64".into()));
     }
-    let invalid = || err("it is not valid base64 (wrong length or misplaced '=' padding)");
-    // The decoder is indifferent to padding, so it also takes a half-padded
-    // `pw=`; padded means a multiple of four characters.
-    if key.contains('=') && !key.len().is_multiple_of(4) {
-        return Err(invalid());
+    let data = key.trim_end_matches('=');
+    let padding = key.len() - data.len();
+    if data.contains('=') {
+        return Err(err(
+            "'=' appears before the end; it may only pad the end of the key".into(),
+        ));
     }
-    let decoded = azure_core::base64::decode(key).map_err(|_| invalid())?;
+    if padding > 2 {
+        return Err(err(format!(
+            "it ends in {padding} '=' characters; base64 pads with at most two"
+        )));
+    }
+    // Padded means a multiple of four characters; the decoder alone would
+    // also take a half-padded `pw=`.
+    if padding > 0 && !key.len().is_multiple_of(4) {
+        return Err(err(format!(
+            "it has {padding} '=' padding character(s), which do not make its length a multiple \
+             of 4; the key may be cut short or have a character too many"
+        )));
+    }
+    if data.len() % 4 == 1 {
+        return Err(err(format!(
+            "{} base64 characters cannot encode whole bytes (one character too many or too \
+             few); the key may be cut short or mistyped",
+            data.len()
+        )));
+    }
+    let decoded = KEY_ENGINE.decode(key).map_err(|e| match e {
+        DecodeError::InvalidLastSymbol(..) => err(
+            "its last character leaves non-zero bits after the last whole byte, so it cannot \
+             be the end of a key; the key may be cut short or mistyped"
+                .into(),
+        ),
+        // The checks above settle the alphabet, '=' placement and length.
+        other => err(format!("it is not valid base64 ({})", base64_cause(&other))),
+    })?;
     if decoded.is_empty() {
-        return Err(err("the key decodes to zero bytes"));
+        return Err(err("the key decodes to zero bytes".into()));
     }
     Ok(decoded)
 }
 
-/// A character of standard (not URL-safe) base64, padding included.
-pub(crate) fn is_standard_base64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')
-}
-
-/// `url` without user info, query or fragment (which may carry secrets), for
-/// error messages.
-pub(crate) fn redact_url(url: &Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.set_query(None);
-    shown.set_fragment(None);
-    shown.to_string()
+/// What a base64 decoding error means, without the input.
+fn base64_cause(e: &base64::DecodeError) -> &'static str {
+    match e {
+        base64::DecodeError::InvalidByte(..) => "a character that is not base64",
+        base64::DecodeError::InvalidLength(_) => "a length no base64 text can have",
+        base64::DecodeError::InvalidLastSymbol(..) => "non-zero bits after the last byte",
+        base64::DecodeError::InvalidPadding => "wrong '=' padding",
+    }
 }
 
 #[cfg(test)]
@@ -593,6 +589,27 @@ mod tests {
         }
         AccessKeySigner::new("pw").unwrap();
         AccessKeySigner::new("pw==").unwrap();
+    }
+
+    #[test]
+    fn each_invalid_base64_cause_is_named() {
+        let why = |key: &str| AccessKeySigner::new(key.to_owned()).unwrap_err().to_string();
+        // Six letters of base64, no padding: the length is fine, the last
+        // character's unused bits are not zero.
+        let m = why("secret");
+        assert!(m.contains("non-zero bits after the last whole byte"), "{m}");
+        assert!(!m.contains("length") && !m.contains("'='"), "{m}");
+        assert!(why("abcde").contains("5 base64 characters cannot encode whole bytes"));
+        assert!(why("pw==pw==").contains("'=' appears before the end"));
+        assert!(why("pw=").contains("1 '=' padding character(s)"));
+        assert!(why("cGFzcw=").contains("1 '=' padding character(s)"));
+        assert!(why("ab-_").contains("URL-safe"));
+        assert!(why("pw ==").contains("whitespace"));
+        assert!(why("p*w=").contains("not base64"));
+        assert!(why("====").contains("ends in 4 '=' characters"));
+        for key in ["secret", "abcde", "pw==pw=="] {
+            assert!(!why(key).contains(key), "{key}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@
 use super::clock::{SystemClock, TokenClock};
 use super::options::{check_refresh_timeout, DEFAULT_REFRESH_TIMEOUT};
 use super::refresh::TokenSource;
+use crate::secret_text::shown_endpoint;
 use azure_core::{
     credentials::{AccessToken, TokenCredential},
     error::ErrorKind,
@@ -198,7 +199,7 @@ impl fmt::Debug for EntraCommunicationTokenCredentialOptions {
         f.debug_struct("EntraCommunicationTokenCredentialOptions")
             .field(
                 "resource_endpoint",
-                &shown_endpoint(&self.resource_endpoint),
+                &shown_endpoint(&self.resource_endpoint, None),
             )
             .field("scopes", &self.scopes)
             .field("refresh_proactively", &self.refresh_proactively)
@@ -266,20 +267,6 @@ fn family_of(scopes: &[String]) -> azure_core::Result<Family> {
     family.ok_or_else(invalid)
 }
 
-/// The endpoint without user info, for messages.
-fn shown_endpoint(text: &str) -> String {
-    match Url::parse(text) {
-        Ok(mut url) => {
-            if !url.username().is_empty() || url.password().is_some() {
-                let _ = url.set_username("***");
-                let _ = url.set_password(None);
-            }
-            url.to_string()
-        }
-        Err(_) => text.chars().take(200).collect(),
-    }
-}
-
 /// `{endpoint}/{family path}?api-version=..` from an absolute http(s) endpoint.
 fn exchange_url(endpoint: &str, family: Family) -> azure_core::Result<Url> {
     let invalid = |why: &str| {
@@ -287,13 +274,18 @@ fn exchange_url(endpoint: &str, family: Family) -> azure_core::Result<Url> {
             ErrorKind::Credential,
             format!(
                 "Invalid resource endpoint {:?}: {why}. Pass the ACS resource URL, e.g. https://contoso.communication.azure.com/.",
-                shown_endpoint(endpoint)
+                shown_endpoint(endpoint, None)
             ),
         )
     };
     let trimmed = endpoint.trim();
     if trimmed.is_empty() {
         return Err(invalid("it is empty"));
+    }
+    // Checked on the text: a password holding '/' (as most access keys do)
+    // ends the parsed authority early and turns the rest into a "path".
+    if trimmed.contains('@') {
+        return Err(invalid("it must not contain user info"));
     }
     let mut url = Url::parse(trimmed).map_err(|_| invalid("it is not an absolute URL"))?;
     if !matches!(url.scheme(), "http" | "https") {
