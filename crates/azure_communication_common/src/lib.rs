@@ -105,11 +105,30 @@ mod credential;
 mod identifier;
 mod secret_text;
 
-pub use auth::*;
-pub use credential::*;
-pub use identifier::*;
+// The public face: every public item, by name.
+pub use auth::{
+    communication_auth_policy, parse_client_arguments, AccessKeyCredential, AccessKeySigner,
+    CommunicationAccessKeyCredentialPolicy, CommunicationCredential, ConnectionString,
+    SignedHeaders, COMMUNICATION_TOKEN_SCOPE,
+};
+#[cfg(feature = "test-util")]
+pub use credential::TokenClock;
+pub use credential::{
+    parse_token, AzureCommunicationTokenCredential, CommunicationGetTokenOptions,
+    CommunicationTokenCredential, CommunicationTokenRefreshOptions,
+    EntraCommunicationTokenCredentialOptions, IntoAccessToken, DEFAULT_ENTRA_SCOPE,
+    DEFAULT_REFRESH_TIMEOUT, DEFAULT_UNDECODABLE_TOKEN_LIFETIME,
+    MAX_CONCURRENT_PROACTIVE_REFRESHES, ON_DEMAND_REFRESH_WINDOW, PROACTIVE_REFRESH_WINDOW,
+};
+pub use identifier::{
+    CommunicationCloudEnvironment, CommunicationIdentifier, CommunicationIdentifierKind,
+    CommunicationIdentifierModel, CommunicationUserIdentifier, CommunicationUserIdentifierModel,
+    MicrosoftTeamsAppIdentifier, MicrosoftTeamsAppIdentifierModel, MicrosoftTeamsUserIdentifier,
+    MicrosoftTeamsUserIdentifierModel, PhoneNumberIdentifier, PhoneNumberIdentifierModel,
+    TeamsExtensionUserIdentifier, TeamsExtensionUserIdentifierModel, UnknownIdentifier,
+};
 
-/// The README's examples, compiled and run as doc tests.
+/// The crate README's examples, compiled and run as doc tests.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -146,6 +146,7 @@ fn assert_fields(id: &CommunicationIdentifier, expected: &Value, context: &str) 
             assert_eq!(i.resource_id(), field(&["resourceId"]), "{context}");
             assert_eq!(i.cloud(), cloud(expected), "{context}: cloud");
         }
+        other => panic!("{context}: a kind this test does not know: {other:?}"),
     }
     if let Some(raw) = s(expected, "rawId") {
         assert_eq!(id.raw_id(), raw, "{context}: rawId");

@@ -7,6 +7,7 @@ use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::http::policies::{auth::BearerTokenAuthorizationPolicy, Policy};
 
 use super::policy::CommunicationAccessKeyCredentialPolicy;
+use super::access_key_credential::AccessKeyCredential;
 use super::signer::AccessKeySigner;
 
 /// The scope for Microsoft Entra ID tokens accepted by Azure Communication
@@ -25,9 +26,11 @@ pub const COMMUNICATION_TOKEN_SCOPE: &str = "https://communication.azure.com//.d
 /// Turn it into a pipeline policy with [`communication_auth_policy`].
 /// `Debug` never shows the key.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum CommunicationCredential {
-    /// Sign requests with an access key; the signer holds the decoded key.
-    AccessKey(AccessKeySigner),
+    /// Sign requests with an access key, read per request (so it can be
+    /// rotated with [`AccessKeyCredential::update`]).
+    AccessKey(AccessKeyCredential),
     /// Send a Microsoft Entra ID bearer token.
     Token(Arc<dyn TokenCredential>),
 }
@@ -40,13 +43,19 @@ impl CommunicationCredential {
     /// The key is not valid standard base64 (see [`AccessKeySigner::new`]);
     /// the message never contains the key.
     pub fn from_access_key(access_key: impl Into<Secret>) -> azure_core::Result<Self> {
-        Ok(Self::AccessKey(AccessKeySigner::new(access_key)?))
+        Ok(Self::AccessKey(AccessKeyCredential::new(access_key)?))
     }
 }
 
 impl From<AccessKeySigner> for CommunicationCredential {
     fn from(signer: AccessKeySigner) -> Self {
-        Self::AccessKey(signer)
+        Self::AccessKey(signer.into())
+    }
+}
+
+impl From<AccessKeyCredential> for CommunicationCredential {
+    fn from(key: AccessKeyCredential) -> Self {
+        Self::AccessKey(key)
     }
 }
 
@@ -75,8 +84,8 @@ impl From<Arc<dyn TokenCredential>> for CommunicationCredential {
 /// ```
 pub fn communication_auth_policy(credential: CommunicationCredential) -> Arc<dyn Policy> {
     match credential {
-        CommunicationCredential::AccessKey(signer) => {
-            Arc::new(CommunicationAccessKeyCredentialPolicy::new(signer))
+        CommunicationCredential::AccessKey(key) => {
+            Arc::new(CommunicationAccessKeyCredentialPolicy::new(key))
         }
         CommunicationCredential::Token(credential) => Arc::new(
             BearerTokenAuthorizationPolicy::new(credential, [COMMUNICATION_TOKEN_SCOPE]),

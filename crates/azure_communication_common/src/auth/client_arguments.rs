@@ -69,7 +69,7 @@ pub fn parse_client_arguments(
         None => match text.parse::<ConnectionString>() {
             Ok(cs) => {
                 let (url, signer) = cs.into_parts();
-                Ok((url, CommunicationCredential::AccessKey(signer)))
+                Ok((url, CommunicationCredential::AccessKey(signer.into())))
             }
             Err(_) if looks_like_url(text) => Err(Error::with_message(
                 ErrorKind::DataConversion,

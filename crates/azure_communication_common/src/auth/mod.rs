@@ -28,12 +28,14 @@
 //!   the reference's order-dependent regex; errors never print the string.
 //! * Neither `Debug` output nor any error message contains an access key.
 
+mod access_key_credential;
 mod chooser;
 mod client_arguments;
 mod connection_string;
 mod policy;
 mod signer;
 
+pub use access_key_credential::AccessKeyCredential;
 pub use chooser::{communication_auth_policy, CommunicationCredential, COMMUNICATION_TOKEN_SCOPE};
 pub use client_arguments::parse_client_arguments;
 pub use connection_string::ConnectionString;

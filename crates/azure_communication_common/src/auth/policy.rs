@@ -13,6 +13,7 @@ use azure_core::time::OffsetDateTime;
 use futures::AsyncReadExt;
 use sha2::{Digest, Sha256};
 
+use super::access_key_credential::AccessKeyCredential;
 use super::signer::AccessKeySigner;
 
 /// `x-ms-date`: when the request was signed.
@@ -110,7 +111,7 @@ type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 ///     options,
 ///     Vec::new(),
 ///     // Per try: every retry is signed again with a fresh date.
-///     vec![communication_auth_policy(CommunicationCredential::AccessKey(signer))],
+///     vec![communication_auth_policy(CommunicationCredential::from(signer))],
 ///     None,
 /// );
 ///
@@ -126,14 +127,14 @@ type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 /// ```
 #[derive(Clone)]
 pub struct CommunicationAccessKeyCredentialPolicy {
-    signer: AccessKeySigner,
+    key: AccessKeyCredential,
     clock: Clock,
 }
 
 impl fmt::Debug for CommunicationAccessKeyCredentialPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CommunicationAccessKeyCredentialPolicy")
-            .field("signer", &self.signer)
+            .field("key", &self.key)
             .finish_non_exhaustive()
     }
 }
@@ -144,12 +145,19 @@ impl From<AccessKeySigner> for CommunicationAccessKeyCredentialPolicy {
     }
 }
 
+impl From<AccessKeyCredential> for CommunicationAccessKeyCredentialPolicy {
+    fn from(key: AccessKeyCredential) -> Self {
+        Self::new(key)
+    }
+}
+
 impl CommunicationAccessKeyCredentialPolicy {
-    /// Creates the policy from a signer. The clock is
-    /// [`OffsetDateTime::now_utc`].
-    pub fn new(signer: AccessKeySigner) -> Self {
+    /// Creates the policy from a signer, or from an [`AccessKeyCredential`]
+    /// whose key can be rotated while the policy is in use (it is read once
+    /// per request). The clock is [`OffsetDateTime::now_utc`].
+    pub fn new(key: impl Into<AccessKeyCredential>) -> Self {
         Self {
-            signer,
+            key: key.into(),
             clock: Arc::new(OffsetDateTime::now_utc),
         }
     }
@@ -166,6 +174,9 @@ impl CommunicationAccessKeyCredentialPolicy {
 
     /// Replaces the clock that dates each request (default:
     /// [`OffsetDateTime::now_utc`]). Tests use it to pin or advance time.
+    ///
+    /// A test seam (feature `test-util`), not stable API.
+    #[cfg(feature = "test-util")]
     pub fn with_clock(
         mut self,
         clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static,
@@ -174,9 +185,10 @@ impl CommunicationAccessKeyCredentialPolicy {
         self
     }
 
-    /// The signer this policy uses.
-    pub fn signer(&self) -> &AccessKeySigner {
-        &self.signer
+    /// The key this policy signs with (rotate it with
+    /// [`AccessKeyCredential::update`]).
+    pub fn credential(&self) -> &AccessKeyCredential {
+        &self.key
     }
 
     /// Signs `request` in place: sets `x-ms-date`, `x-ms-content-sha256` and
@@ -235,7 +247,9 @@ impl CommunicationAccessKeyCredentialPolicy {
         };
         let method = request.method();
         let x_ms_date = AccessKeySigner::format_date((self.clock)());
-        let authorization = self.signer.sign_parts(
+        // One read of the key per request: a concurrent update is seen
+        // whole, from the next request on.
+        let authorization = self.key.signer().sign_parts(
             method.as_ref(),
             &AccessKeySigner::signed_path_and_query(request.url()),
             &host,

@@ -176,8 +176,8 @@ impl EntraCommunicationTokenCredentialOptions {
         self
     }
 
-    /// Replaces the clock (tests only).
-    #[doc(hidden)]
+    /// Replaces the clock. A test seam (feature `test-util`), not stable API.
+    #[cfg(feature = "test-util")]
     pub fn with_clock(mut self, clock: Arc<dyn TokenClock>) -> Self {
         self.clock = clock;
         self

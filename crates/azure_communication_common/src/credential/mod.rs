@@ -26,7 +26,7 @@ mod refresh;
 mod token;
 mod token_credential;
 
-#[doc(hidden)]
+#[cfg(feature = "test-util")]
 pub use clock::TokenClock;
 pub use entra::{EntraCommunicationTokenCredentialOptions, DEFAULT_ENTRA_SCOPE};
 pub use options::{

@@ -31,6 +31,7 @@ use std::{convert::Infallible, fmt, hash::Hash, str::FromStr};
 /// assert_eq!(names.get("8:orgid:45ab2481"), Some(&"Alice"));
 /// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum CommunicationIdentifier {
     /// An Azure Communication Services user.
     CommunicationUser(CommunicationUserIdentifier),
@@ -49,6 +50,7 @@ pub enum CommunicationIdentifier {
 /// The kind of a [`CommunicationIdentifier`]; [`as_str`](Self::as_str) gives
 /// the wire name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CommunicationIdentifierKind {
     /// `communicationUser`
     CommunicationUser,

@@ -28,6 +28,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// assert_eq!(CommunicationIdentifier::try_from(model).unwrap(), id);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct CommunicationIdentifierModel {
     /// The kind's wire name (`communicationUser`, ...). The service may send
@@ -53,19 +54,29 @@ pub struct CommunicationIdentifierModel {
     /// Set for a Teams extension user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub teams_extension_user: Option<TeamsExtensionUserIdentifierModel>,
+    /// Properties this version does not know (a newer service may send
+    /// them), kept so that the model round-trips unchanged.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The nested model of an ACS user.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct CommunicationUserIdentifierModel {
     /// The user's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// Properties this version does not know (a newer service may send
+    /// them), kept so that the model round-trips unchanged.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The nested model of a phone number.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct PhoneNumberIdentifierModel {
     /// The phone number.
@@ -77,10 +88,15 @@ pub struct PhoneNumberIdentifierModel {
     /// The asserted id, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asserted_id: Option<String>,
+    /// Properties this version does not know (a newer service may send
+    /// them), kept so that the model round-trips unchanged.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The nested model of a Teams user.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct MicrosoftTeamsUserIdentifierModel {
     /// The user's id.
@@ -92,10 +108,15 @@ pub struct MicrosoftTeamsUserIdentifierModel {
     /// The cloud.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<CommunicationCloudEnvironment>,
+    /// Properties this version does not know (a newer service may send
+    /// them), kept so that the model round-trips unchanged.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The nested model of a Teams app.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct MicrosoftTeamsAppIdentifierModel {
     /// The app's id.
@@ -104,10 +125,15 @@ pub struct MicrosoftTeamsAppIdentifierModel {
     /// The cloud.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<CommunicationCloudEnvironment>,
+    /// Properties this version does not know (a newer service may send
+    /// them), kept so that the model round-trips unchanged.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The nested model of a Teams extension user.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct TeamsExtensionUserIdentifierModel {
     /// The user's Entra object id.
@@ -122,6 +148,10 @@ pub struct TeamsExtensionUserIdentifierModel {
     /// The cloud.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<CommunicationCloudEnvironment>,
+    /// Properties this version does not know (a newer service may send
+    /// them), kept so that the model round-trips unchanged.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 const COMMUNICATION_USER: &str = "communicationUser";
@@ -141,6 +171,7 @@ impl From<&CommunicationIdentifier> for CommunicationIdentifierModel {
             CommunicationIdentifier::CommunicationUser(i) => {
                 model.communication_user = Some(CommunicationUserIdentifierModel {
                     id: Some(i.id().to_owned()),
+                    ..Default::default()
                 });
             }
             CommunicationIdentifier::PhoneNumber(i) => {
@@ -148,6 +179,7 @@ impl From<&CommunicationIdentifier> for CommunicationIdentifierModel {
                     value: Some(i.phone_number().to_owned()),
                     is_anonymous: Some(i.is_anonymous()),
                     asserted_id: i.asserted_id().map(str::to_owned),
+                    ..Default::default()
                 });
             }
             CommunicationIdentifier::MicrosoftTeamsUser(i) => {
@@ -155,12 +187,14 @@ impl From<&CommunicationIdentifier> for CommunicationIdentifierModel {
                     user_id: Some(i.user_id().to_owned()),
                     is_anonymous: Some(i.is_anonymous()),
                     cloud: Some(i.cloud()),
+                    ..Default::default()
                 });
             }
             CommunicationIdentifier::MicrosoftTeamsApp(i) => {
                 model.microsoft_teams_app = Some(MicrosoftTeamsAppIdentifierModel {
                     app_id: Some(i.app_id().to_owned()),
                     cloud: Some(i.cloud()),
+                    ..Default::default()
                 });
             }
             CommunicationIdentifier::TeamsExtensionUser(i) => {
@@ -169,6 +203,7 @@ impl From<&CommunicationIdentifier> for CommunicationIdentifierModel {
                     tenant_id: Some(i.tenant_id().to_owned()),
                     resource_id: Some(i.resource_id().to_owned()),
                     cloud: Some(i.cloud()),
+                    ..Default::default()
                 });
             }
             CommunicationIdentifier::Unknown(_) => {}
@@ -250,7 +285,7 @@ impl TryFrom<&CommunicationIdentifierModel> for CommunicationIdentifier {
                 if let Some(user) = &model.microsoft_teams_user {
                     let user_id = required(user.user_id.as_deref(), "userId", kind)?;
                     let is_anonymous = required(user.is_anonymous, "isAnonymous", kind)?;
-                    let cloud = required(user.cloud, "cloud", kind)?;
+                    let cloud = required(user.cloud.clone(), "cloud", kind)?;
                     let raw_id = required(raw_id, "rawId", kind)?;
                     return Ok(MicrosoftTeamsUserIdentifier::build(
                         user_id,
@@ -264,7 +299,7 @@ impl TryFrom<&CommunicationIdentifierModel> for CommunicationIdentifier {
             MICROSOFT_TEAMS_APP => {
                 if let Some(app) = &model.microsoft_teams_app {
                     let app_id = required(app.app_id.as_deref(), "appId", kind)?;
-                    let cloud = required(app.cloud, "cloud", kind)?;
+                    let cloud = required(app.cloud.clone(), "cloud", kind)?;
                     let raw_id = required(raw_id, "rawId", kind)?;
                     return Ok(
                         MicrosoftTeamsAppIdentifier::build(app_id, cloud, Some(raw_id)).into(),
@@ -276,7 +311,7 @@ impl TryFrom<&CommunicationIdentifierModel> for CommunicationIdentifier {
                     let user_id = required(user.user_id.as_deref(), "userId", kind)?;
                     let tenant_id = required(user.tenant_id.as_deref(), "tenantId", kind)?;
                     let resource_id = required(user.resource_id.as_deref(), "resourceId", kind)?;
-                    let cloud = required(user.cloud, "cloud", kind)?;
+                    let cloud = required(user.cloud.clone(), "cloud", kind)?;
                     let raw_id = required(raw_id, "rawId", kind)?;
                     return Ok(TeamsExtensionUserIdentifier::build(
                         user_id,

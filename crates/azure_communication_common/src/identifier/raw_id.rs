@@ -5,6 +5,8 @@
 //! for a phone number. Formatting an identifier from its fields and parsing a
 //! raw id back both use the prefixes below.
 
+use std::borrow::Cow;
+
 use super::{
     CommunicationCloudEnvironment, CommunicationIdentifier, CommunicationUserIdentifier,
     MicrosoftTeamsAppIdentifier, MicrosoftTeamsUserIdentifier, PhoneNumberIdentifier,
@@ -28,30 +30,37 @@ const ACS_USER_DOD_PREFIX: &str = "8:dod-acs:";
 const ACS_USER_GCCH_PREFIX: &str = "8:gcch-acs:";
 const SPOOL_USER_PREFIX: &str = "8:spool:";
 
-/// The prefix of a (non-anonymous) Teams user's raw id in `cloud`.
-pub(crate) const fn teams_user_prefix(cloud: CommunicationCloudEnvironment) -> &'static str {
+/// The prefix of a (non-anonymous) Teams user's raw id in `cloud`; for a
+/// cloud this crate does not know, `8:{cloud}:` (which parses back as an
+/// unknown identifier).
+pub(crate) fn teams_user_prefix(cloud: &CommunicationCloudEnvironment) -> Cow<'static, str> {
     match cloud {
-        CommunicationCloudEnvironment::Public => TEAMS_USER_PUBLIC_PREFIX,
-        CommunicationCloudEnvironment::Dod => TEAMS_USER_DOD_PREFIX,
-        CommunicationCloudEnvironment::Gcch => TEAMS_USER_GCCH_PREFIX,
+        CommunicationCloudEnvironment::Public => TEAMS_USER_PUBLIC_PREFIX.into(),
+        CommunicationCloudEnvironment::Dod => TEAMS_USER_DOD_PREFIX.into(),
+        CommunicationCloudEnvironment::Gcch => TEAMS_USER_GCCH_PREFIX.into(),
+        CommunicationCloudEnvironment::UnknownValue(name) => format!("8:{name}:").into(),
     }
 }
 
-/// The prefix of a Teams app's raw id in `cloud`.
-pub(crate) const fn teams_app_prefix(cloud: CommunicationCloudEnvironment) -> &'static str {
+/// The prefix of a Teams app's raw id in `cloud` (`28:{cloud}:` for an
+/// unknown cloud).
+pub(crate) fn teams_app_prefix(cloud: &CommunicationCloudEnvironment) -> Cow<'static, str> {
     match cloud {
-        CommunicationCloudEnvironment::Public => TEAMS_APP_PUBLIC_PREFIX,
-        CommunicationCloudEnvironment::Dod => TEAMS_APP_DOD_PREFIX,
-        CommunicationCloudEnvironment::Gcch => TEAMS_APP_GCCH_PREFIX,
+        CommunicationCloudEnvironment::Public => TEAMS_APP_PUBLIC_PREFIX.into(),
+        CommunicationCloudEnvironment::Dod => TEAMS_APP_DOD_PREFIX.into(),
+        CommunicationCloudEnvironment::Gcch => TEAMS_APP_GCCH_PREFIX.into(),
+        CommunicationCloudEnvironment::UnknownValue(name) => format!("28:{name}:").into(),
     }
 }
 
-/// The prefix of an ACS user's (and a Teams extension user's) raw id in `cloud`.
-pub(crate) const fn acs_user_prefix(cloud: CommunicationCloudEnvironment) -> &'static str {
+/// The prefix of an ACS user's (and a Teams extension user's) raw id in
+/// `cloud` (`8:{cloud}-acs:` for an unknown cloud).
+pub(crate) fn acs_user_prefix(cloud: &CommunicationCloudEnvironment) -> Cow<'static, str> {
     match cloud {
-        CommunicationCloudEnvironment::Public => ACS_USER_PUBLIC_PREFIX,
-        CommunicationCloudEnvironment::Dod => ACS_USER_DOD_PREFIX,
-        CommunicationCloudEnvironment::Gcch => ACS_USER_GCCH_PREFIX,
+        CommunicationCloudEnvironment::Public => ACS_USER_PUBLIC_PREFIX.into(),
+        CommunicationCloudEnvironment::Dod => ACS_USER_DOD_PREFIX.into(),
+        CommunicationCloudEnvironment::Gcch => ACS_USER_GCCH_PREFIX.into(),
+        CommunicationCloudEnvironment::UnknownValue(name) => format!("8:{name}-acs:").into(),
     }
 }
 

@@ -31,7 +31,7 @@ impl MicrosoftTeamsAppIdentifier {
         raw_id: Option<&str>,
     ) -> Self {
         let (text, [app_id]) = layout(raw_id, [app_id], |b, [app_id]| {
-            b.push(teams_app_prefix(cloud));
+            b.push(&teams_app_prefix(&cloud));
             [b.push(app_id)]
         });
         MicrosoftTeamsAppIdentifier {
@@ -57,7 +57,7 @@ impl MicrosoftTeamsAppIdentifier {
     /// Carries the raw id the service gave this identifier; it is then the
     /// identifier's raw id even if it disagrees with the fields.
     pub fn with_raw_id(self, raw_id: impl AsRef<str>) -> Self {
-        Self::build(self.app_id(), self.cloud, Some(raw_id.as_ref()))
+        Self::build(self.app_id(), self.cloud.clone(), Some(raw_id.as_ref()))
     }
 
     /// The app's id.
@@ -67,7 +67,7 @@ impl MicrosoftTeamsAppIdentifier {
 
     /// The app's cloud.
     pub fn cloud(&self) -> CommunicationCloudEnvironment {
-        self.cloud
+        self.cloud.clone()
     }
 
     /// The raw id.

@@ -51,7 +51,7 @@ impl TeamsExtensionUserIdentifier {
             raw_id,
             [resource_id, tenant_id, user_id],
             |b, [resource, tenant, user]| {
-                b.push(acs_user_prefix(cloud));
+                b.push(&acs_user_prefix(&cloud));
                 let resource = b.push(resource);
                 b.push("_");
                 let tenant = b.push(tenant);
@@ -95,7 +95,7 @@ impl TeamsExtensionUserIdentifier {
             self.user_id(),
             self.tenant_id(),
             self.resource_id(),
-            self.cloud,
+            self.cloud.clone(),
             Some(raw_id.as_ref()),
         )
     }
@@ -117,7 +117,7 @@ impl TeamsExtensionUserIdentifier {
 
     /// The cloud.
     pub fn cloud(&self) -> CommunicationCloudEnvironment {
-        self.cloud
+        self.cloud.clone()
     }
 
     /// The raw id.

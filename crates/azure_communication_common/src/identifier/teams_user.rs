@@ -40,11 +40,12 @@ impl MicrosoftTeamsUserIdentifier {
         raw_id: Option<&str>,
     ) -> Self {
         let (text, [user_id]) = layout(raw_id, [user_id], |b, [user_id]| {
-            b.push(if is_anonymous {
-                TEAMS_VISITOR_PREFIX
+            let prefix = if is_anonymous {
+                TEAMS_VISITOR_PREFIX.into()
             } else {
-                teams_user_prefix(cloud)
-            });
+                teams_user_prefix(&cloud)
+            };
+            b.push(&prefix);
             [b.push(user_id)]
         });
         MicrosoftTeamsUserIdentifier {
@@ -75,7 +76,7 @@ impl MicrosoftTeamsUserIdentifier {
     pub fn with_raw_id(self, raw_id: impl AsRef<str>) -> Self {
         Self::build(
             self.user_id(),
-            self.cloud,
+            self.cloud.clone(),
             self.is_anonymous,
             Some(raw_id.as_ref()),
         )
@@ -88,7 +89,7 @@ impl MicrosoftTeamsUserIdentifier {
 
     /// The user's cloud.
     pub fn cloud(&self) -> CommunicationCloudEnvironment {
-        self.cloud
+        self.cloud.clone()
     }
 
     /// Whether this is an anonymous Teams user (a visitor).
