@@ -23,16 +23,16 @@ pub(crate) fn looks_like_access_key(text: &str) -> bool {
     text.len() >= 32
         && text.bytes().all(is_standard_base64)
         && (has(|b| matches!(b, b'+' | b'/' | b'='))
-            || (has(u8::is_ascii_uppercase) && has(u8::is_ascii_lowercase) && has(u8::is_ascii_digit)))
+            || (has(u8::is_ascii_uppercase)
+                && has(u8::is_ascii_lowercase)
+                && has(u8::is_ascii_digit)))
 }
 
 /// A connection string, or a fragment of one: it has a `;` or an
 /// `endpoint=` / `accesskey=` key.
 pub(crate) fn looks_like_connection_string(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
-    text.contains(';')
-        || lower.contains("accesskey")
-        || lower.trim_start().starts_with("endpoint")
+    text.contains(';') || lower.contains("accesskey") || lower.trim_start().starts_with("endpoint")
 }
 
 /// `text`, an endpoint as given, in a form safe to show:
@@ -116,16 +116,25 @@ mod tests {
             shown_endpoint("https://h.example/?sig=abc", None),
             "https://h.example/"
         );
-        assert_eq!(shown_endpoint("https://h.example#frag", None), "https://h.example");
+        assert_eq!(
+            shown_endpoint("https://h.example#frag", None),
+            "https://h.example"
+        );
     }
 
     #[test]
     fn keys_and_connection_strings_are_not_shown() {
         let shown = shown_endpoint(KEY, None);
-        assert!(!shown.contains(KEY) && shown.contains("access key"), "{shown}");
+        assert!(
+            !shown.contains(KEY) && shown.contains("access key"),
+            "{shown}"
+        );
         let cs = format!("endpoint=https://h.example/;accesskey={KEY}");
         let shown = shown_endpoint(&cs, None);
-        assert!(!shown.contains(KEY) && shown.contains("connection string"), "{shown}");
+        assert!(
+            !shown.contains(KEY) && shown.contains("connection string"),
+            "{shown}"
+        );
         let shown = shown_endpoint(&format!("accesskey={KEY}"), None);
         assert!(!shown.contains(KEY), "{shown}");
     }

@@ -69,8 +69,12 @@ async fn a_key_rotated_under_load_is_used_whole_from_the_next_request_on() {
     let emulator = Arc::new(emulator);
     let mut tasks = Vec::new();
     for _ in 0..TASKS {
-        let (pipeline, emulator, rotated, sent) =
-            (pipeline.clone(), emulator.clone(), rotated.clone(), sent.clone());
+        let (pipeline, emulator, rotated, sent) = (
+            pipeline.clone(),
+            emulator.clone(),
+            rotated.clone(),
+            sent.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut outcomes = Vec::with_capacity(PER_TASK);
             for _ in 0..PER_TASK {
@@ -93,7 +97,11 @@ async fn a_key_rotated_under_load_is_used_whole_from_the_next_request_on() {
     for task in tasks {
         for (after_rotation, outcome) in task.await.unwrap() {
             if after_rotation {
-                assert_eq!(outcome, Outcome::Accepted, "a request after update used the old key");
+                assert_eq!(
+                    outcome,
+                    Outcome::Accepted,
+                    "a request after update used the old key"
+                );
                 after += 1;
             } else if outcome == Outcome::Accepted {
                 before.0 += 1;
@@ -106,7 +114,10 @@ async fn a_key_rotated_under_load_is_used_whole_from_the_next_request_on() {
     // panics on anything else); the old key was really in use before, the new
     // one after.
     assert_eq!(before.0 + before.1 + after, TASKS * PER_TASK);
-    assert!(before.1 >= TASKS * PER_TASK / 4 - TASKS, "denied before: {before:?}");
+    assert!(
+        before.1 >= TASKS * PER_TASK / 4 - TASKS,
+        "denied before: {before:?}"
+    );
     assert!(after > 0, "no request started after the rotation");
     Arc::try_unwrap(emulator).ok().unwrap().shutdown().await;
 }

@@ -106,10 +106,11 @@ async fn no_entry_point_shows_a_key_given_as_an_endpoint() {
 
 #[test]
 fn user_info_with_a_slash_in_the_password_is_masked_not_dropped_silently() {
-    let e = format!("endpoint=https://user:{KEY}@contoso.communication.azure.com/;accesskey=cHc9PQ==")
-        .parse::<ConnectionString>()
-        .unwrap_err()
-        .to_string();
+    let e =
+        format!("endpoint=https://user:{KEY}@contoso.communication.azure.com/;accesskey=cHc9PQ==")
+            .parse::<ConnectionString>()
+            .unwrap_err()
+            .to_string();
     assert_eq!(
         e,
         "Invalid endpoint url https://***@contoso.communication.azure.com/"

@@ -16,10 +16,7 @@ use entra_support::{MockEntra, MockTransport, Reply};
 use serde_json::Value;
 use std::sync::Arc;
 
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/data/tokens.json"
-);
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/tokens.json");
 
 /// What to substitute for a `%s` token placeholder.
 const SUBSTITUTED_TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjIwNDM1Nzc2MDB9.c2ln";

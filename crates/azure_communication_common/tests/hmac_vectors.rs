@@ -11,10 +11,7 @@ use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/data/hmac.json"
-);
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/hmac.json");
 
 const DERIVED_DATE: &str = "Wed, 13 Apr 2022 18:09:12 GMT";
 

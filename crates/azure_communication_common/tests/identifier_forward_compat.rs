@@ -60,7 +60,10 @@ fn unknown_properties_round_trip_through_the_model() {
         "displayHint": {"label": "Office"},
     });
     let model: CommunicationIdentifierModel = serde_json::from_value(wire.clone()).unwrap();
-    assert_eq!(model.additional_properties["displayHint"], json!({"label": "Office"}));
+    assert_eq!(
+        model.additional_properties["displayHint"],
+        json!({"label": "Office"})
+    );
     let phone = model.phone_number.as_ref().unwrap();
     assert_eq!(phone.additional_properties["region"], json!("us"));
     assert_eq!(serde_json::to_value(&model).unwrap(), wire);

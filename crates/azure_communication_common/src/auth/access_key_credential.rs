@@ -43,7 +43,8 @@ pub struct AccessKeyCredential {
 
 impl fmt::Debug for AccessKeyCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccessKeyCredential").finish_non_exhaustive()
+        f.debug_struct("AccessKeyCredential")
+            .finish_non_exhaustive()
     }
 }
 
@@ -66,7 +67,8 @@ impl AccessKeyCredential {
     /// The key is not valid standard base64 (see [`AccessKeySigner::new`]);
     /// the message never contains the key.
     pub fn update(&self, access_key: impl Into<Secret>) -> azure_core::Result<()> {
-        self.signer.store(Arc::new(AccessKeySigner::new(access_key)?));
+        self.signer
+            .store(Arc::new(AccessKeySigner::new(access_key)?));
         tracing::debug!("access key updated");
         Ok(())
     }
@@ -109,7 +111,10 @@ mod tests {
         old.update("bmV3IGtleQ==").unwrap();
         let after = authorization(&clone);
         assert_ne!(before, after);
-        assert_eq!(after, authorization(&AccessKeyCredential::new("bmV3IGtleQ==").unwrap()));
+        assert_eq!(
+            after,
+            authorization(&AccessKeyCredential::new("bmV3IGtleQ==").unwrap())
+        );
         let e = old.update("bad key!").unwrap_err().to_string();
         assert!(!e.contains("bad key!"), "{e}");
         assert_eq!(authorization(&clone), after);

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::http::policies::{auth::BearerTokenAuthorizationPolicy, Policy};
 
-use super::policy::CommunicationAccessKeyCredentialPolicy;
 use super::access_key_credential::AccessKeyCredential;
+use super::policy::CommunicationAccessKeyCredentialPolicy;
 use super::signer::AccessKeySigner;
 
 /// The scope for Microsoft Entra ID tokens accepted by Azure Communication

@@ -593,7 +593,11 @@ mod tests {
 
     #[test]
     fn each_invalid_base64_cause_is_named() {
-        let why = |key: &str| AccessKeySigner::new(key.to_owned()).unwrap_err().to_string();
+        let why = |key: &str| {
+            AccessKeySigner::new(key.to_owned())
+                .unwrap_err()
+                .to_string()
+        };
         // Six letters of base64, no padding: the length is fine, the last
         // character's unused bits are not zero.
         let m = why("secret");

@@ -288,81 +288,33 @@ fn claims_exp(json: &[u8]) -> Option<&str> {
     (first == b'-' || first.is_ascii_digit()).then_some(exp)
 }
 
-/// Decodes base64url or standard base64 (alphabets may mix), padding optional.
-/// Trailing bits that are not zero are ignored.
+/// Decodes base64url, or standard base64 (SPEC 2.1), padding optional and
+/// trailing bits not checked (JWT libraries differ on both; a token is only
+/// read here, never verified).
 fn decode_base64_lenient(input: &[u8]) -> Option<Vec<u8>> {
-    const fn table() -> [u8; 256] {
-        let mut t = [0xffu8; 256];
-        let mut i = 0u8;
-        while i < 26 {
-            t[(b'A' + i) as usize] = i;
-            t[(b'a' + i) as usize] = 26 + i;
-            i += 1;
-        }
-        let mut d = 0u8;
-        while d < 10 {
-            t[(b'0' + d) as usize] = 52 + d;
-            d += 1;
-        }
-        t[b'+' as usize] = 62;
-        t[b'-' as usize] = 62;
-        t[b'/' as usize] = 63;
-        t[b'_' as usize] = 63;
-        t
-    }
-    static TABLE: [u8; 256] = table();
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    use base64::Engine;
 
-    let mut end = input.len();
-    while end > 0 && input[end - 1] == b'=' {
-        end -= 1;
-    }
-    let input = &input[..end];
-    if input.len() % 4 == 1 {
-        return None;
-    }
-    let full = input.len() / 4;
-    let rest = &input[full * 4..];
-    let tail = match rest.len() {
-        2 => 1,
-        3 => 2,
-        _ => 0,
-    };
-    let mut out = vec![0u8; full * 3 + tail];
-    let mut bad = 0u8;
-    for (c, o) in input.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
-        let a = TABLE[c[0] as usize];
-        let b = TABLE[c[1] as usize];
-        let d = TABLE[c[2] as usize];
-        let e = TABLE[c[3] as usize];
-        bad |= a | b | d | e;
-        let n = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(d) << 6) | u32::from(e);
-        o[0] = (n >> 16) as u8;
-        o[1] = (n >> 8) as u8;
-        o[2] = n as u8;
-    }
-    let mut n = 0u32;
-    for (k, &ch) in rest.iter().enumerate() {
-        let v = TABLE[ch as usize];
-        bad |= v;
-        n |= u32::from(v & 0x3f) << (18 - 6 * k);
-    }
-    if bad & 0xc0 != 0 {
-        return None;
-    }
-    let last = full * 3;
-    if tail >= 1 {
-        out[last] = (n >> 16) as u8;
-    }
-    if tail == 2 {
-        out[last + 1] = (n >> 8) as u8;
-    }
-    Some(out)
+    const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
+    const STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
+    URL_SAFE
+        .decode(input)
+        .or_else(|_| STANDARD.decode(input))
+        .ok()
 }
 
 /// Converts a JSON number's text (seconds) to Unix nanoseconds, exactly
 /// (digits beyond the nanosecond are truncated toward zero). `None` when the
 /// value does not fit in an `i128` number of nanoseconds (far beyond any
 /// representable date); the caller saturates.
+///
+/// Why not `serde_json`'s `f64`: near year 9999 (2.5e11 s) an `f64` is only
+/// good to about 30 µs, and SPEC 2.1 keeps fractions; this reads the decimal
+/// text digit by digit, so every millisecond (and nanosecond) given is kept.
+/// `time` has no decimal-seconds parser.
 fn decimal_to_unix_nanos(text: &str) -> Option<i128> {
     let bytes = text.as_bytes();
     let (negative, rest) = match bytes.first() {
