@@ -401,7 +401,7 @@ impl AccessKeySigner {
             Error::with_message(
                 ErrorKind::DataConversion,
                 format!(
-                    "cannot sign a request to a '{}:' URL without a host (the rest of the URL \
+                    "cannot sign a request to a '{}:' URL: it has no host (the rest of the URL \
                      is not shown: it may hold a secret); use an absolute http(s) URL such as \
                      https://<resource>.communication.azure.com/",
                     url.scheme()
