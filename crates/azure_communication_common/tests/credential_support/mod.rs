@@ -15,9 +15,15 @@ pub struct TokioClock {
 
 impl TokioClock {
     pub fn new() -> Arc<Self> {
+        // 2026-01-01T00:00:00Z
+        Self::starting_at(OffsetDateTime::from_unix_timestamp(1_767_225_600).unwrap())
+    }
+
+    /// A clock whose wall time starts at `base` (e.g. the real time now, for
+    /// code that also reads the real clock, such as azure_core's bearer policy).
+    pub fn starting_at(base: OffsetDateTime) -> Arc<Self> {
         Arc::new(Self {
-            // 2026-01-01T00:00:00Z
-            base: OffsetDateTime::from_unix_timestamp(1_767_225_600).unwrap(),
+            base,
             start: tokio::time::Instant::now(),
         })
     }

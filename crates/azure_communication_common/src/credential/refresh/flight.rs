@@ -54,11 +54,14 @@ pub(crate) struct Flight {
     abort: AbortHandle,
 }
 
+/// What a flight does with its outcome before publishing it (update the cache).
+type OnEnd = Box<dyn FnOnce(&Outcome) + Send>;
+
 /// Runs `on_end` and publishes the outcome, exactly once: when the task
 /// finishes, or when it is dropped unfinished.
 struct End {
     flight: Arc<Flight>,
-    on_end: Option<Box<dyn FnOnce(&Outcome) + Send>>,
+    on_end: Option<OnEnd>,
 }
 
 impl End {

@@ -5,6 +5,7 @@
 //! | `settings.rs` | every timing default (named constants) and [`RefreshSettings`] |
 //! | `cache.rs` | the cached token and the "serve it, or refresh" decision |
 //! | `flight.rs` | the single flight: one refresh task, its result published once |
+//! | `errors.rs` | the errors a refresh ends with (disposed, timed out, shared by waiters) |
 //! | `timer.rs` | the proactive timer and its schedule and retry decisions |
 //! | `limiter.rs` | [`RefreshLimiter`], which bounds concurrent proactive refreshes |
 //! | `mod.rs` (here) | [`TokenCache`]: `get_token`, starting or joining a flight, `dispose` |
@@ -23,6 +24,7 @@
 //! [`TokenSource`]; nothing here knows where tokens come from.
 
 mod cache;
+mod errors;
 mod flight;
 mod limiter;
 mod settings;
@@ -42,15 +44,14 @@ use azure_core::{
     async_runtime::get_async_runtime, credentials::AccessToken, error::ErrorKind, time::Duration,
 };
 use cache::{interval_left, servable, Cached, Now, Stamps};
+pub(crate) use errors::disposed_error;
+use errors::{share_error, timeout_error};
 use flight::{Flight, Outcome};
 use futures::future::{AbortHandle, Abortable, BoxFuture, Either, FutureExt};
-use settings::{from_nanos, nanos, DISPOSED_MESSAGE, EXPIRED_FROM_REFRESHER_MESSAGE};
-use std::{
-    fmt,
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc, Mutex, MutexGuard, PoisonError, Weak,
-    },
+use settings::{from_nanos, nanos, EXPIRED_FROM_REFRESHER_MESSAGE};
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc, Mutex, MutexGuard, PoisonError, Weak,
 };
 use tracing::Instrument;
 
@@ -90,42 +91,6 @@ pub(crate) struct TokenCache {
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-pub(crate) fn disposed_error() -> azure_core::Error {
-    azure_core::Error::with_message(ErrorKind::Credential, DISPOSED_MESSAGE)
-}
-
-fn timeout_error(timeout: Duration) -> azure_core::Error {
-    azure_core::Error::with_message(
-        ErrorKind::Credential,
-        format!(
-            "The token refresh did not complete within {} ms (refresh_timeout) and was abandoned; \
-             the next get_token call starts a new refresh. Check that the token refresher answers, or raise refresh_timeout.",
-            timeout.whole_milliseconds()
-        ),
-    )
-}
-
-/// An error shared by every waiter of one refresh: same kind, same message,
-/// same source chain.
-#[derive(Debug)]
-struct SharedError(Arc<azure_core::Error>);
-
-impl fmt::Display for SharedError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl std::error::Error for SharedError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        std::error::Error::source(self.0.as_ref())
-    }
-}
-
-fn share_error(error: &Arc<azure_core::Error>) -> azure_core::Error {
-    azure_core::Error::new(error.kind().clone(), SharedError(error.clone()))
 }
 
 impl TokenCache {
