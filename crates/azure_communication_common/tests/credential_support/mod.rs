@@ -1,6 +1,8 @@
 //! Helpers shared by the credential and token tests.
 #![allow(dead_code)]
 
+pub mod fleet;
+
 use azure_communication_common::TokenClock;
 use azure_core::time::{Duration, OffsetDateTime};
 use std::sync::Arc;
