@@ -1,11 +1,10 @@
-//! Proactive refreshes across all credentials of a process run at most
-//! `MAX_CONCURRENT_PROACTIVE_REFRESHES` at a time.
+//! Proactive refreshes of the credentials sharing a `RefreshLimiter` run at
+//! most `max_concurrent` at a time (while each holds its slot).
 
 mod credential_support;
 
 use azure_communication_common::{
-    AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions, TokenClock,
-    MAX_CONCURRENT_PROACTIVE_REFRESHES,
+    AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions, RefreshLimiter, TokenClock,
 };
 use azure_core::{credentials::AccessToken, time::Duration};
 use credential_support::TokioClock;
@@ -17,6 +16,9 @@ use std::sync::{
 #[tokio::test(start_paused = true)]
 async fn proactive_refresher_concurrency_is_bounded() {
     const N: usize = 200;
+    const LIMIT: usize = 16;
+    // slots held as long as the refreshes take (here: until released)
+    let limiter = RefreshLimiter::new(LIMIT).with_max_slot_hold(Duration::hours(10));
     let clock = TokioClock::new();
     let release = Arc::new(tokio::sync::Semaphore::new(0));
     let live = Arc::new(AtomicUsize::new(0));
@@ -44,6 +46,8 @@ async fn proactive_refresher_concurrency_is_bounded() {
             }
         })
         .with_clock(clock.clone())
+        .proactive_refresh_limiter(limiter.clone())
+        .refresh_timeout(Duration::hours(10))
         .with_initial_token(AccessToken::new(
             "initial",
             clock.now_utc() + Duration::hours(1),
@@ -58,10 +62,7 @@ async fn proactive_refresher_concurrency_is_bounded() {
     for _ in 0..20 {
         tokio::task::yield_now().await;
     }
-    assert_eq!(
-        live.load(Ordering::SeqCst),
-        MAX_CONCURRENT_PROACTIVE_REFRESHES
-    );
+    assert_eq!(live.load(Ordering::SeqCst), LIMIT);
     release.add_permits(N);
     for _ in 0..200 {
         tokio::task::yield_now().await;
@@ -71,10 +72,7 @@ async fn proactive_refresher_concurrency_is_bounded() {
         N,
         "every credential refreshed"
     );
-    assert_eq!(
-        max_live.load(Ordering::SeqCst),
-        MAX_CONCURRENT_PROACTIVE_REFRESHES
-    );
+    assert_eq!(max_live.load(Ordering::SeqCst), LIMIT);
     for credential in &credentials {
         assert_eq!(
             credential.get_token().await.unwrap().token.secret(),

@@ -1,16 +1,12 @@
-//! A proactive refresh that had to wait for one of the process-wide
-//! permits (`MAX_CONCURRENT_PROACTIVE_REFRESHES`) must not run when the
-//! token it was due for has been replaced meanwhile (by an on-demand
-//! refresh): that would call the refresher twice for one need.
-//!
-//! Its own test binary: the permits are process-wide, and this test takes
-//! all of them.
+//! A proactive refresh that had to wait for a slot of its `RefreshLimiter`
+//! must not run when the token it was due for has been replaced meanwhile
+//! (by an on-demand refresh): that would call the refresher twice for one
+//! need.
 
 mod credential_support;
 
 use azure_communication_common::{
-    AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions, TokenClock,
-    MAX_CONCURRENT_PROACTIVE_REFRESHES,
+    AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions, RefreshLimiter, TokenClock,
 };
 use azure_core::{credentials::AccessToken, time::Duration};
 use credential_support::TokioClock;
@@ -20,10 +16,12 @@ use std::sync::{Arc, Mutex};
 async fn a_proactive_refresh_that_waited_for_a_permit_is_dropped_when_the_token_was_replaced() {
     let clock = TokioClock::new();
     let start = clock.now_utc();
-    // Every permit taken by a proactive refresh that hangs until released.
+    const SLOTS: usize = 4;
+    let limiter = RefreshLimiter::new(SLOTS).with_max_slot_hold(Duration::hours(10));
+    // Every slot taken by a proactive refresh that hangs until released.
     let release = Arc::new(tokio::sync::Semaphore::new(0));
     let mut blockers = Vec::new();
-    for _ in 0..MAX_CONCURRENT_PROACTIVE_REFRESHES {
+    for _ in 0..SLOTS {
         let (release, c) = (release.clone(), clock.clone());
         let credential = AzureCommunicationTokenCredential::with_refresher(
             CommunicationTokenRefreshOptions::new(move || {
@@ -34,6 +32,7 @@ async fn a_proactive_refresh_that_waited_for_a_permit_is_dropped_when_the_token_
                 }
             })
             .with_clock(clock.clone())
+            .proactive_refresh_limiter(limiter.clone())
             .with_initial_token(AccessToken::new("initial", start + Duration::hours(1)))
             .refresh_timeout(Duration::hours(10))
             .refresh_proactively(true),
@@ -62,13 +61,14 @@ async fn a_proactive_refresh_that_waited_for_a_permit_is_dropped_when_the_token_
             }
         })
         .with_clock(clock.clone())
+        .proactive_refresh_limiter(limiter.clone())
         .with_initial_token(AccessToken::new("initial", start + Duration::minutes(65)))
         .refresh_proactively(true),
     )
     .unwrap();
     credential.get_token().await.unwrap();
 
-    // 56 min: its proactive refresh waits for a permit
+    // 56 min: its proactive refresh waits for a slot
     tokio::time::sleep(std::time::Duration::from_secs(56 * 60)).await;
     assert!(calls.lock().unwrap().is_empty());
     // 64 min: inside the on-demand window, a caller refreshes
@@ -77,8 +77,8 @@ async fn a_proactive_refresh_that_waited_for_a_permit_is_dropped_when_the_token_
         credential.get_token().await.unwrap().token.secret(),
         "token-0"
     );
-    // the permits come free: the waiting proactive refresh is no longer due
-    release.add_permits(MAX_CONCURRENT_PROACTIVE_REFRESHES);
+    // the slots come free: the waiting proactive refresh is no longer due
+    release.add_permits(SLOTS);
     for _ in 0..200 {
         tokio::task::yield_now().await;
     }

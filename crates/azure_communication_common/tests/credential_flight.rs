@@ -156,8 +156,11 @@ fn dispose_wakes_waiters_on_other_tasks() {
     });
 }
 
+/// A refresher that panics: every caller waiting for that refresh gets an
+/// error saying so (the refresh runs as its own task, which catches the
+/// panic), and the next call refreshes anew.
 #[tokio::test]
-async fn a_panicking_refresher_panics_its_caller_and_the_next_call_refreshes_again() {
+async fn a_panicking_refresher_fails_its_waiters_and_the_next_call_refreshes_again() {
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();
     let credential = AzureCommunicationTokenCredential::with_refresher(
@@ -180,9 +183,23 @@ async fn a_panicking_refresher_panics_its_caller_and_the_next_call_refreshes_aga
         )),
     )
     .unwrap();
-    let c = credential.clone();
-    let first = tokio::spawn(async move { c.get_token().await }).await;
-    assert!(first.unwrap_err().is_panic());
+    let waiters: Vec<_> = (0..3)
+        .map(|_| {
+            let c = credential.clone();
+            tokio::spawn(async move { c.get_token().await })
+        })
+        .collect();
+    for waiter in waiters {
+        let error = waiter
+            .await
+            .expect("no panic reaches a caller")
+            .unwrap_err();
+        assert!(
+            error.to_string().starts_with("The token refresh panicked"),
+            "{error}"
+        );
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "one refresh for the three");
     assert_eq!(
         credential.get_token().await.unwrap().token.secret(),
         "fresh"
@@ -267,6 +284,11 @@ fn a_refresh_left_on_a_runtime_that_shut_down_is_replaced_by_the_next_call() {
     let first = runtime();
     first.block_on(async {
         let mut call = Box::pin(credential.get_token());
+        assert!(futures::poll!(&mut call).is_pending());
+        // the refresh runs as a task of this runtime: let it call the refresher
+        while calls.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
         assert!(futures::poll!(&mut call).is_pending());
     });
     drop(first);

@@ -4,6 +4,8 @@
 use azure_core::time::OffsetDateTime;
 use std::{fmt, sync::OnceLock, time::Instant};
 
+/// Test seam, not stable API (exported only with the `test-util` feature).
+///
 /// A source of time for [`AzureCommunicationTokenCredential`](crate::AzureCommunicationTokenCredential).
 ///
 /// Not needed in normal use (the system clock is the default). Tests inject

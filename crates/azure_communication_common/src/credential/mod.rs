@@ -14,8 +14,9 @@
 //!   it like a refresher's token.
 //!
 //! Files: `token.rs` (parsing), `options.rs` (options), `token_credential.rs`
-//! (the public credential), `refresh.rs` (the whole refresh state machine,
-//! with every timing constant at its top), `clock.rs` (the injectable clock).
+//! (the public credential), `refresh/` (the refresh state machine: its
+//! defaults, cache, single flight, proactive timer and limiter; see its
+//! module docs), `clock.rs` (the injectable clock).
 //! `entra.rs` holds the Entra ID token exchange (a token source for the
 //! refresh state machine).
 
@@ -26,6 +27,7 @@ mod refresh;
 mod token;
 mod token_credential;
 
+/// Test seam, not stable API (the `test-util` feature).
 #[cfg(feature = "test-util")]
 pub use clock::TokenClock;
 pub use entra::{EntraCommunicationTokenCredentialOptions, DEFAULT_ENTRA_SCOPE};
@@ -34,7 +36,8 @@ pub use options::{
     DEFAULT_REFRESH_TIMEOUT,
 };
 pub use refresh::{
-    MAX_CONCURRENT_PROACTIVE_REFRESHES, ON_DEMAND_REFRESH_WINDOW, PROACTIVE_REFRESH_WINDOW,
+    RefreshLimiter, DEFAULT_MAX_CONCURRENT_PROACTIVE_REFRESHES, DEFAULT_PROACTIVE_SLOT_HOLD,
+    ON_DEMAND_REFRESH_WINDOW, PROACTIVE_REFRESH_WINDOW, TOKEN_CREDENTIAL_REFRESH_WINDOW,
 };
 pub use token::{parse_token, DEFAULT_UNDECODABLE_TOKEN_LIFETIME};
 pub use token_credential::{AzureCommunicationTokenCredential, CommunicationTokenCredential};

@@ -2,6 +2,7 @@
 
 use super::{
     clock::{SystemClock, TokenClock},
+    refresh::{RefreshLimiter, RefreshSettings},
     token::{parse_token_at, DEFAULT_UNDECODABLE_TOKEN_LIFETIME},
 };
 use azure_core::{
@@ -96,6 +97,7 @@ pub(crate) type ErasedRefresher = Arc<
 /// | [`refresh_proactively`](Self::refresh_proactively) | `false` | refresh in the background before the token expires |
 /// | [`undecodable_token_lifetime`](Self::undecodable_token_lifetime) | 600 s | assumed lifetime of an opaque (non-JWT) token string |
 /// | [`refresh_timeout`](Self::refresh_timeout) | 30 s | a refresh that takes longer is abandoned with an error |
+/// | [`proactive_refresh_limiter`](Self::proactive_refresh_limiter) | [`RefreshLimiter::process_default`] (64 at once) | bounds concurrent proactive refreshes across the credentials sharing it |
 ///
 /// `Debug` never shows a token.
 ///
@@ -121,6 +123,7 @@ pub struct CommunicationTokenRefreshOptions {
     pub(crate) refresh_proactively: bool,
     pub(crate) undecodable_token_lifetime: Duration,
     pub(crate) refresh_timeout: Duration,
+    pub(crate) limiter: Option<RefreshLimiter>,
     pub(crate) clock: Arc<dyn TokenClock>,
 }
 
@@ -154,6 +157,7 @@ impl CommunicationTokenRefreshOptions {
             refresh_proactively: false,
             undecodable_token_lifetime: DEFAULT_UNDECODABLE_TOKEN_LIFETIME,
             refresh_timeout: DEFAULT_REFRESH_TIMEOUT,
+            limiter: None,
             clock: Arc::new(SystemClock),
         }
     }
@@ -211,11 +215,41 @@ impl CommunicationTokenRefreshOptions {
         self
     }
 
-    /// Replaces the clock (tests only).
-    #[doc(hidden)]
+    /// The [`RefreshLimiter`] this credential's proactive refreshes wait
+    /// for: credentials given clones of one limiter share its slots.
+    ///
+    /// Default: [`RefreshLimiter::process_default`], 64 proactive refreshes
+    /// at once across the process, each holding its slot at most 2 s,
+    /// earliest expiry first. A backend holding many credentials sets its
+    /// own to choose how hard it hits its token service. Has no effect
+    /// without [`refresh_proactively`](Self::refresh_proactively); on-demand
+    /// refreshes are never limited.
+    pub fn proactive_refresh_limiter(mut self, limiter: RefreshLimiter) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// Replaces the clock the credential reads.
+    ///
+    /// Test seam, not stable API: only with the `test-util` feature, and it
+    /// may change in any release.
+    #[cfg(feature = "test-util")]
     pub fn with_clock(mut self, clock: Arc<dyn TokenClock>) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// The refresh settings these options describe.
+    pub(crate) fn settings(&self) -> RefreshSettings {
+        RefreshSettings {
+            proactive: self.refresh_proactively,
+            timeout: self.refresh_timeout,
+            limiter: self
+                .limiter
+                .clone()
+                .unwrap_or_else(RefreshLimiter::process_default),
+            clock: self.clock.clone(),
+        }
     }
 
     pub(crate) fn validate(&self) -> azure_core::Result<()> {
@@ -253,6 +287,7 @@ impl fmt::Debug for CommunicationTokenRefreshOptions {
                 &self.undecodable_token_lifetime,
             )
             .field("refresh_timeout", &self.refresh_timeout)
+            .field("proactive_refresh_limiter", &self.limiter)
             .finish()
     }
 }

@@ -4,7 +4,10 @@
 use super::{
     clock::{SystemClock, TokenClock},
     options::{CommunicationGetTokenOptions, CommunicationTokenRefreshOptions, ErasedRefresher},
-    refresh::{TokenCache, TokenSource},
+    refresh::{
+        RefreshLimiter, RefreshSettings, TokenCache, TokenSource, ON_DEMAND_REFRESH_WINDOW,
+        TOKEN_CREDENTIAL_REFRESH_WINDOW,
+    },
     token::{parse_token_at, DEFAULT_UNDECODABLE_TOKEN_LIFETIME},
 };
 use azure_core::{
@@ -210,9 +213,17 @@ pub trait CommunicationTokenCredential: Send + Sync + fmt::Debug {
 ///   than a second is left it gives up (logged) and the next `get_token`
 ///   refreshes on demand. A token obtained on demand meanwhile resets the
 ///   schedule.
-/// * Across all credentials of a process, at most
-///   [`MAX_CONCURRENT_PROACTIVE_REFRESHES`](crate::MAX_CONCURRENT_PROACTIVE_REFRESHES)
-///   proactive refreshes run at once; on-demand refreshes are not limited.
+/// * Proactive refreshes wait for a slot of a [`RefreshLimiter`](crate::RefreshLimiter)
+///   (by default one per process, 64 slots, each held at most 2 s, earliest
+///   expiry first; see
+///   [`proactive_refresh_limiter`](CommunicationTokenRefreshOptions::proactive_refresh_limiter));
+///   on-demand refreshes are not limited.
+/// * Through azure_core's `TokenCredential` trait (and so behind
+///   `BearerTokenAuthorizationPolicy`) the on-demand window is 5 minutes, the
+///   policy's own, instead of 2.
+/// * A refresh runs as its own task on azure_core's async runtime; a
+///   refresher that panics gives every waiting caller an error (`The token
+///   refresh panicked...`) and the next call refreshes anew.
 /// * The proactive timer wakes at least once a day to re-read the wall clock.
 /// * The proactive timer and the refresh timeout run on azure_core's async
 ///   runtime (tokio by default), so a refreshing credential's `get_token` is
@@ -268,8 +279,14 @@ impl AzureCommunicationTokenCredential {
     /// A static credential from a token with a known expiry (taken as is; use
     /// this for opaque tokens whose expiry you know).
     pub fn from_access_token(token: AccessToken) -> Self {
+        let settings = RefreshSettings {
+            proactive: false,
+            timeout: Duration::ZERO,
+            limiter: RefreshLimiter::process_default(),
+            clock: Arc::new(SystemClock),
+        };
         Self {
-            state: Arc::new(TokenCache::new_static(token, Arc::new(SystemClock))),
+            state: Arc::new(TokenCache::new_static(token, settings)),
         }
     }
 
@@ -282,18 +299,13 @@ impl AzureCommunicationTokenCredential {
     pub fn with_refresher(options: CommunicationTokenRefreshOptions) -> azure_core::Result<Self> {
         options.validate()?;
         let initial = options.initial_access_token()?;
+        let settings = options.settings();
         let source = RefresherSource {
             refresher: options.refresher,
             undecodable_token_lifetime: options.undecodable_token_lifetime,
             clock: options.clock.clone(),
         };
-        Ok(Self::from_source(
-            Arc::new(source),
-            initial,
-            options.refresh_proactively,
-            options.refresh_timeout,
-            options.clock,
-        ))
+        Ok(Self::from_source(Arc::new(source), initial, settings))
     }
 
     /// A credential that exchanges the Entra ID token of a user for ACS user
@@ -360,13 +372,13 @@ impl AzureCommunicationTokenCredential {
         options: super::entra::EntraCommunicationTokenCredentialOptions,
     ) -> azure_core::Result<Self> {
         let source = super::entra::entra_source(&options)?;
-        Ok(Self::from_source(
-            Arc::new(source),
-            None,
-            options.refresh_proactively,
-            options.refresh_timeout,
-            options.clock,
-        ))
+        let settings = RefreshSettings {
+            proactive: options.refresh_proactively,
+            timeout: options.refresh_timeout,
+            limiter: RefreshLimiter::process_default(),
+            clock: options.clock,
+        };
+        Ok(Self::from_source(Arc::new(source), None, settings))
     }
 
     /// A refreshing credential over any token source (the refresher callback
@@ -374,18 +386,10 @@ impl AzureCommunicationTokenCredential {
     pub(crate) fn from_source(
         source: Arc<dyn TokenSource>,
         initial: Option<AccessToken>,
-        refresh_proactively: bool,
-        refresh_timeout: Duration,
-        clock: Arc<dyn TokenClock>,
+        settings: RefreshSettings,
     ) -> Self {
         Self {
-            state: Arc::new(TokenCache::new_refreshing(
-                source,
-                initial,
-                refresh_proactively,
-                refresh_timeout,
-                clock,
-            )),
+            state: Arc::new(TokenCache::new_refreshing(source, initial, settings)),
         }
     }
 
@@ -408,7 +412,7 @@ impl AzureCommunicationTokenCredential {
     /// refresher's error; `The token returned from the tokenRefresher is
     /// expired.`; or a timeout error after `refresh_timeout`.
     pub async fn get_token(&self) -> azure_core::Result<AccessToken> {
-        self.state.get_token().await
+        self.state.get_token(ON_DEMAND_REFRESH_WINDOW).await
     }
 
     /// Cancels every scheduled or running refresh (waiting callers get
@@ -443,7 +447,7 @@ impl CommunicationTokenCredential for AzureCommunicationTokenCredential {
         &self,
         _options: Option<CommunicationGetTokenOptions>,
     ) -> azure_core::Result<AccessToken> {
-        self.state.get_token().await
+        self.state.get_token(ON_DEMAND_REFRESH_WINDOW).await
     }
 
     fn dispose(&self) {
@@ -452,6 +456,16 @@ impl CommunicationTokenCredential for AzureCommunicationTokenCredential {
 }
 
 /// Scopes are ignored: an ACS user token is for ACS only.
+///
+/// Through this trait the credential refreshes on demand once the token is
+/// within [`TOKEN_CREDENTIAL_REFRESH_WINDOW`] (5 minutes) of expiry instead
+/// of 2: azure_core's `BearerTokenAuthorizationPolicy` asks its credential
+/// for a new token from 5 minutes before expiry on, at every request, under
+/// its write lock, and a credential that kept handing back the same token
+/// for those 3 minutes would serialize every request of the client on that
+/// lock. The refresh rules are otherwise the same (one refresh however many
+/// callers; a still-valid token is served if the refresh fails; at most one
+/// refresh a second).
 #[async_trait::async_trait]
 impl TokenCredential for AzureCommunicationTokenCredential {
     async fn get_token(
@@ -459,6 +473,6 @@ impl TokenCredential for AzureCommunicationTokenCredential {
         _scopes: &[&str],
         _options: Option<TokenRequestOptions<'_>>,
     ) -> azure_core::Result<AccessToken> {
-        self.state.get_token().await
+        self.state.get_token(TOKEN_CREDENTIAL_REFRESH_WINDOW).await
     }
 }

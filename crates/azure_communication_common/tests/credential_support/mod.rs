@@ -1,6 +1,8 @@
 //! Helpers shared by the credential and token tests.
 #![allow(dead_code)]
 
+pub mod fleet;
+
 use azure_communication_common::TokenClock;
 use azure_core::time::{Duration, OffsetDateTime};
 use std::sync::Arc;
@@ -15,9 +17,15 @@ pub struct TokioClock {
 
 impl TokioClock {
     pub fn new() -> Arc<Self> {
+        // 2026-01-01T00:00:00Z
+        Self::starting_at(OffsetDateTime::from_unix_timestamp(1_767_225_600).unwrap())
+    }
+
+    /// A clock whose wall time starts at `base` (e.g. the real time now, for
+    /// code that also reads the real clock, such as azure_core's bearer policy).
+    pub fn starting_at(base: OffsetDateTime) -> Arc<Self> {
         Arc::new(Self {
-            // 2026-01-01T00:00:00Z
-            base: OffsetDateTime::from_unix_timestamp(1_767_225_600).unwrap(),
+            base,
             start: tokio::time::Instant::now(),
         })
     }
