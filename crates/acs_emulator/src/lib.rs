@@ -163,25 +163,41 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod admin;
-mod auth;
+// Layers, bottom up (each module imports only modules of lower layers):
+// 1. leaves: `error`, `options`, `route` (routing), `store` (identity store),
+//    `jwt` (token encoding), `counters`;
+// 2. on leaves: `versions`, `bodies` (request bodies), `auth`, `faults`,
+//    `tokens` (token minting and verification);
+// 3. `state` (the shared state), then `credential`;
+// 4. one handler module per route family: `identity`, `exchange`, `admin`;
+// 5. `server`.
 mod error;
-mod exchange;
-mod faults;
-mod identity;
 mod jwt;
 mod options;
 mod route;
-mod server;
+mod store;
+
+mod auth;
+mod bodies;
+mod counters;
+mod faults;
+mod tokens;
+mod versions;
+
+mod credential;
 mod state;
 
+mod admin;
+mod exchange;
+mod identity;
+
+mod server;
+
 pub use admin::ADMIN_KEY_HEADER;
-pub use exchange::{
-    EmulatorEntraCredential, EntraToken, EntraTokenSpec, DEFAULT_ENTRA_TOKEN_LIFETIME,
-    DEFAULT_OBJECT_ID, DEFAULT_TENANT_ID, ENTRA_API_VERSION, TEAMS_EXTENSION_API_VERSION,
-};
+pub use bodies::{TOKEN_LIFETIME_HEADER, VALID_SCOPES};
+pub use credential::EmulatorEntraCredential;
+pub use exchange::{ENTRA_API_VERSION, TEAMS_EXTENSION_API_VERSION};
 pub use faults::{Fault, FaultRule};
-pub use identity::{AcsToken, TOKEN_LIFETIME_HEADER, VALID_SCOPES};
 pub use jwt::{AcsTokenClaims, EntraTokenClaims, TokenError};
 pub use options::{
     EmulatorOptions, DEFAULT_CLOCK_SKEW_TOLERANCE, DEFAULT_LISTEN, DEFAULT_MAX_BODY_SIZE,
@@ -189,3 +205,7 @@ pub use options::{
 };
 pub use route::Route;
 pub use server::{Emulator, IDENTITY_API_VERSIONS};
+pub use tokens::{
+    AcsToken, EntraToken, EntraTokenSpec, DEFAULT_ENTRA_TOKEN_LIFETIME, DEFAULT_OBJECT_ID,
+    DEFAULT_TENANT_ID,
+};

@@ -2,14 +2,17 @@
 
 use crate::admin;
 use crate::auth::verify_hmac;
+use crate::credential::EmulatorEntraCredential;
 use crate::error::{AcsError, HandlerResult};
-use crate::exchange::{self, EmulatorEntraCredential, EntraToken, EntraTokenSpec, Family};
+use crate::exchange::{self, Family};
 use crate::faults::{fault_response, FaultRule};
-use crate::identity::{self, AcsToken};
+use crate::identity;
 use crate::jwt::{AcsTokenClaims, EntraTokenClaims, TokenError};
 use crate::options::EmulatorOptions;
-use crate::route::{check_api_version, match_route, Matched, Route};
+use crate::route::{match_route, Matched, Route, RouteMiss};
 use crate::state::{random_guid, State};
+use crate::tokens::{AcsToken, EntraToken, EntraTokenSpec};
+use crate::versions::check_api_version;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::request::Parts;
@@ -147,19 +150,19 @@ impl Emulator {
     /// expiry against [`now`](Self::now), that the user exists and that its
     /// tokens were not revoked after this one was issued.
     pub fn verify_acs_token(&self, token: &str) -> Result<AcsTokenClaims, TokenError> {
-        identity::verify_token(&self.state, token)
+        self.state.verify_acs_token(token)
     }
 
     /// Mints an Entra ID token from the emulator's test issuer, to present to
     /// the exchange endpoints as `Authorization: Bearer <token>`.
     pub fn mint_entra_token(&self, spec: EntraTokenSpec) -> EntraToken {
-        exchange::mint(&self.state, &spec)
+        self.state.mint_entra(&spec)
     }
 
     /// Checks a token minted by [`mint_entra_token`](Self::mint_entra_token)
     /// (signature and expiry).
     pub fn verify_entra_token(&self, token: &str) -> Result<EntraTokenClaims, TokenError> {
-        exchange::verify_entra(&self.state, token)
+        self.state.verify_entra(token)
     }
 
     /// An azure_core `TokenCredential` that mints an Entra token for whatever
@@ -188,7 +191,7 @@ impl Emulator {
         lifetime: Duration,
     ) -> Option<AcsToken> {
         let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
-        identity::issue_token(&self.state, user_id, &scopes, lifetime)
+        self.state.issue_token(user_id, &scopes, lifetime)
     }
 
     /// Revokes a user's tokens directly (no HTTP request); false if there is
@@ -246,17 +249,17 @@ impl Emulator {
     /// How many requests to `route` have arrived (faulted, denied and
     /// failed ones included).
     pub fn request_count(&self, route: Route) -> u64 {
-        self.state.faults.count(route)
+        self.state.counters.count(route)
     }
 
     /// How many requests have arrived in all.
     pub fn total_request_count(&self) -> u64 {
-        self.state.faults.total()
+        self.state.counters.total()
     }
 
     /// Sets every request counter back to zero.
     pub fn reset_request_counts(&self) {
-        self.state.faults.reset_counts();
+        self.state.counters.reset();
     }
 
     /// Stops accepting connections, lets open requests finish (up to 5
@@ -305,14 +308,16 @@ async fn handle(
     let (parts, body) = request.into_parts();
     let matched = match match_route(&parts.method, parts.uri.path()) {
         Ok(matched) => matched,
-        Err(error) => {
-            state.faults.arrive(Route::Unmatched);
+        Err(miss) => {
+            state.counters.count_arrival(Route::Unmatched);
+            let error = miss_error(&miss, parts.method.as_str(), parts.uri.path());
             tracing::debug!(status = %error.status, method = %parts.method, "unmatched request");
             return error.into_response();
         }
     };
     let route = matched.route;
-    let latency = state.faults.arrive(route);
+    state.counters.count_arrival(route);
+    let latency = state.faults.latency(route);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -364,6 +369,17 @@ fn dispatch(state: &State, parts: &Parts, matched: Matched, body: &[u8]) -> Hand
 fn exchange_route(state: &State, parts: &Parts, family: Family, body: &[u8]) -> HandlerResult {
     check_api_version(&parts.uri, &[family.api_version()])?;
     exchange::exchange(state, family, &parts.headers, body)
+}
+
+/// The ACS error answering a request no operation matched.
+fn miss_error(miss: &RouteMiss, method: &str, path: &str) -> AcsError {
+    match miss {
+        RouteMiss::NotFound => AcsError::no_route(method, path),
+        RouteMiss::MethodNotAllowed(allowed) => AcsError::method_not_allowed(method, allowed),
+        RouteMiss::BadIdEncoding => {
+            AcsError::bad_request("The identity id in the path is not valid percent-encoded UTF-8.")
+        }
+    }
 }
 
 /// Reads the whole body, answering 413 past `limit` bytes.
