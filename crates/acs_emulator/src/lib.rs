@@ -62,7 +62,7 @@
 //!
 //! ```text
 //! acs-emulator [--listen 127.0.0.1:0] [--access-key BASE64] [--token-lifetime DURATION]
-//!              [--allow-short-token-lifetimes] [--allow-non-loopback]
+//!              [--allow-short-token-lifetimes] [--allow-non-loopback] [--tls]
 //! ```
 //!
 //! When ready it prints exactly one line on stdout, its connection string
@@ -77,6 +77,17 @@
 //! $ cargo run -p acs_emulator --bin acs-emulator -- --token-lifetime 90s
 //! endpoint=http://127.0.0.1:41237/;accesskey=0J8V...=
 //! ```
+//!
+//! # HTTPS
+//!
+//! [`EmulatorOptions::tls`] (`--tls`) serves HTTPS with a certificate for
+//! `localhost` and `127.0.0.1` signed by a certificate authority generated at
+//! start; [`Emulator::ca_certificate_pem`] hands out the CA (the binary
+//! writes it to a file and prints `acs-emulator: CA certificate: PATH` on
+//! stderr). Trust it in the client's transport, e.g. reqwest's
+//! `tls_certs_only([Certificate::from_pem(pem)])` wrapped in azure_core's
+//! `Transport::new`. azure_core's `BearerTokenAuthorizationPolicy` sends
+//! tokens over HTTPS only, so bearer clients need this.
 //!
 //! # What it serves
 //!
@@ -165,8 +176,8 @@
 
 // Layers, bottom up (each module imports only modules of lower layers):
 // 1. leaves: `error`, `options`, `route` (routing), `store` (identity store),
-//    `jwt` (token encoding), `counters`;
-// 2. on leaves: `versions`, `bodies` (request bodies), `auth`, `faults`,
+//    `jwt` (token encoding), `tls` (certificates), `serve` (connections);
+// 2. on leaves: `versions`, `bodies` (request bodies), `auth`, `counters`, `faults`,
 //    `tokens` (token minting and verification);
 // 3. `state` (the shared state), then `credential`;
 // 4. one handler module per route family: `identity`, `exchange`, `admin`;
@@ -175,7 +186,9 @@ mod error;
 mod jwt;
 mod options;
 mod route;
+mod serve;
 mod store;
+mod tls;
 
 mod auth;
 mod bodies;
@@ -200,8 +213,8 @@ pub use exchange::{ENTRA_API_VERSION, TEAMS_EXTENSION_API_VERSION};
 pub use faults::{Fault, FaultRule};
 pub use jwt::{AcsTokenClaims, EntraTokenClaims, TokenError};
 pub use options::{
-    EmulatorOptions, DEFAULT_CLOCK_SKEW_TOLERANCE, DEFAULT_LISTEN, DEFAULT_MAX_BODY_SIZE,
-    DEFAULT_TOKEN_LIFETIME, SERVICE_EXPIRES_IN_MINUTES,
+    EmulatorOptions, DEFAULT_CLOCK_SKEW_TOLERANCE, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_LISTEN,
+    DEFAULT_MAX_BODY_SIZE, DEFAULT_TOKEN_LIFETIME, SERVICE_EXPIRES_IN_MINUTES,
 };
 pub use route::Route;
 pub use server::{Emulator, IDENTITY_API_VERSIONS};
