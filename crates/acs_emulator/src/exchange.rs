@@ -14,10 +14,10 @@
 //! | `/access/entra/:exchangeAccessToken` | `2025-03-02-preview` | `https://communication.azure.com` with `clients/…` scopes |
 //! | `/access/teamsExtension/:exchangeAccessToken` | `2025-06-30` | `https://auth.msft.communication.azure.com` or `…azure.us` |
 
-use crate::auth::bearer_token;
 use crate::bodies::{parse_body, requested_lifetime};
+use crate::entra_auth::{authenticate_bearer, COMMUNICATION_AUDIENCE as ENTRA_AUDIENCE};
 use crate::error::{json_response, AcsError, HandlerResult};
-use crate::jwt::{EntraTokenClaims, TokenError};
+use crate::jwt::EntraTokenClaims;
 use crate::state::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::json;
@@ -28,8 +28,6 @@ pub const ENTRA_API_VERSION: &str = "2025-03-02-preview";
 /// api-version of the Teams extension exchange endpoint.
 pub const TEAMS_EXTENSION_API_VERSION: &str = "2025-06-30";
 
-/// Audience of tokens for the Entra exchange.
-const ENTRA_AUDIENCE: &str = "https://communication.azure.com";
 /// Audiences of tokens for the Teams extension exchange.
 const TEAMS_EXTENSION_AUDIENCES: [&str; 2] = [
     "https://auth.msft.communication.azure.com",
@@ -118,25 +116,12 @@ fn authenticate(
     family: Family,
     headers: &HeaderMap,
 ) -> Result<EntraTokenClaims, AcsError> {
-    let token = bearer_token(headers)?;
-    let claims = state.verify_entra(token).map_err(|e| match e {
-        TokenError::Expired { .. } => AcsError::invalid_access_token(
-            "The Entra ID access token has expired. Acquire a new token and retry.",
-        ),
-        other => AcsError::invalid_access_token(format!(
-            "The Entra ID access token is not valid: {other}."
-        )),
-    })?;
-    if !family.accepts(&claims) {
-        return Err(AcsError::invalid_access_token(format!(
-            "The Entra ID access token was issued for '{}' with scopes '{}', which this \
-             endpoint does not accept; it accepts {}.",
-            claims.aud,
-            claims.scp,
-            family.expected()
-        )));
-    }
-    Ok(claims)
+    authenticate_bearer(
+        state,
+        headers,
+        |claims| family.accepts(claims),
+        &family.expected(),
+    )
 }
 
 #[cfg(test)]

@@ -1,12 +1,39 @@
 //! Handlers of the identity operations (api-version 2023-10-01 shapes):
-//! create, issue token, revoke tokens, delete.
+//! create, issue token, revoke tokens, delete; and their authentication,
+//! access key (HMAC) or an Entra bearer token, as the service accepts both.
 
+use crate::auth::verify_hmac;
 use crate::bodies::{parse_body, requested_lifetime, validate_scopes, CreateRequest, IssueRequest};
+use crate::entra_auth::{authenticate_bearer, is_bearer, COMMUNICATION_AUDIENCE};
 use crate::error::{json_response, AcsError, HandlerResult};
 use crate::state::{random_guid, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use serde_json::json;
+
+/// Authenticates an identity request: `Authorization: Bearer <Entra token>`
+/// for the audience `https://communication.azure.com` (from the emulator's
+/// test issuer), or else an access-key signature.
+pub(crate) fn authenticate(state: &State, parts: &Parts, body: &[u8]) -> Result<(), AcsError> {
+    if is_bearer(&parts.headers) {
+        authenticate_bearer(
+            state,
+            &parts.headers,
+            |claims| claims.aud == COMMUNICATION_AUDIENCE,
+            &format!("tokens for {COMMUNICATION_AUDIENCE}/.default"),
+        )
+        .map(drop)
+    } else {
+        verify_hmac(
+            &state.signer,
+            parts,
+            body,
+            time::OffsetDateTime::now_utc(),
+            state.options.clock_skew_tolerance,
+        )
+    }
+}
 
 /// `POST /identities` → 201 `{"identity":{"id"},"accessToken"?}`.
 pub(crate) fn create(state: &State, headers: &HeaderMap, body: &[u8]) -> HandlerResult {

@@ -101,12 +101,15 @@
 //! | Teams extension exchange | `POST /access/teamsExtension/:exchangeAccessToken?api-version=2025-06-30`, body `{}` | as above |
 //!
 //! `{id}` may be sent raw (`8:acs:...`) or percent-encoded. The identity
-//! operations accept api-versions [`IDENTITY_API_VERSIONS`] and require
-//! access-key (HMAC-SHA256) authentication, checked with the library's
+//! operations accept api-versions [`IDENTITY_API_VERSIONS`] and, as the
+//! service, two kinds of authentication: access key (HMAC-SHA256), checked
+//! with the library's
 //! [`AccessKeySigner`](azure_communication_common::AccessKeySigner) from the
-//! request as received; the exchanges require `Authorization: Bearer <token>`
-//! with a token from the emulator's Entra test issuer
-//! ([`Emulator::mint_entra_token`], [`Emulator::entra_credential`]).
+//! request as received, or `Authorization: Bearer <token>` with an Entra
+//! token for `https://communication.azure.com` (e.g. the SDKs' scope
+//! `https://communication.azure.com//.default`) from the emulator's Entra
+//! test issuer ([`Emulator::mint_entra_token`], [`Emulator::entra_credential`]).
+//! The exchanges require such a bearer token.
 //!
 //! Every error is an ACS error body `{"error":{"code","message"}}` (plus
 //! `target` for validation errors):
@@ -117,7 +120,7 @@
 //! | 400 | `BadRequest` | malformed JSON, wrong types, missing body, bad id encoding |
 //! | 400 | `ValidationError` | `expiresInMinutes` out of range, unknown scope, no scopes |
 //! | 401 | `Denied` | access key: missing or repeated header, bad date or skew > 15 min, content hash or signature mismatch |
-//! | 401 | `InvalidAccessToken` | bearer: missing, malformed, bad signature, expired, wrong audience for the endpoint |
+//! | 401 | `InvalidAccessToken` | bearer (identity routes and exchanges): malformed, bad signature, expired, wrong audience for the endpoint; missing on the exchanges |
 //! | 404 | `IdentityNotFound`, `NotFound` | unknown identity; no such path |
 //! | 405 | `MethodNotAllowed` | known path, wrong method |
 //! | 413 | `RequestEntityTooLarge` | body over [`EmulatorOptions::max_body_size`] |
@@ -179,7 +182,7 @@
 //    `jwt` (token encoding), `tls` (certificates), `serve` (connections);
 // 2. on leaves: `versions`, `bodies` (request bodies), `auth`, `counters`, `faults`,
 //    `tokens` (token minting and verification);
-// 3. `state` (the shared state), then `credential`;
+// 3. `state` (the shared state), then `credential` and `entra_auth`;
 // 4. one handler module per route family: `identity`, `exchange`, `admin`;
 // 5. `server`.
 mod error;
@@ -198,6 +201,7 @@ mod tokens;
 mod versions;
 
 mod credential;
+mod entra_auth;
 mod state;
 
 mod admin;

@@ -1,7 +1,6 @@
 //! The HTTP server and the [`Emulator`] handle that owns it.
 
 use crate::admin;
-use crate::auth::verify_hmac;
 use crate::credential::EmulatorEntraCredential;
 use crate::error::{AcsError, HandlerResult};
 use crate::exchange::{self, Family};
@@ -382,13 +381,7 @@ fn dispatch(state: &State, parts: &Parts, matched: Matched, body: &[u8]) -> Hand
         | Route::RevokeAccessTokens
         | Route::DeleteIdentity => {
             check_api_version(&parts.uri, &IDENTITY_API_VERSIONS)?;
-            verify_hmac(
-                &state.signer,
-                parts,
-                body,
-                OffsetDateTime::now_utc(),
-                state.options.clock_skew_tolerance,
-            )?;
+            identity::authenticate(state, parts, body)?;
             match matched.route {
                 Route::CreateIdentity => identity::create(state, &parts.headers, body),
                 Route::IssueAccessToken => identity::issue(state, &parts.headers, identity, body),
