@@ -50,6 +50,23 @@ pub(crate) struct IssueRequest {
     pub expires_in_minutes: Option<i64>,
 }
 
+/// `POST /teamsUser/:exchangeAccessToken` body (2022-06-01 and later:
+/// `appId` and `userId` are required).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TeamsUserExchangeRequest {
+    pub token: Option<String>,
+    pub app_id: Option<String>,
+    pub user_id: Option<String>,
+}
+
+/// The service's model-binding answer for a required property that is
+/// missing or null: target and message name it in PascalCase,
+/// `Scopes: The Scopes field is required.`
+pub(crate) fn required_field(pascal: &'static str) -> AcsError {
+    AcsError::validation(pascal, format!("{pascal}: The {pascal} field is required."))
+}
+
 /// The lifetime for a token requested with these headers and
 /// `expiresInMinutes`.
 pub(crate) fn requested_lifetime(

@@ -49,6 +49,16 @@ impl AcsError {
         Self::new(StatusCode::BAD_REQUEST, "ValidationError", message).with_target(target)
     }
 
+    /// 401 `IdentityNotOwned`: the id is another resource's, as the service
+    /// answers for issue, revoke and delete.
+    pub fn identity_not_owned() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "IdentityNotOwned",
+            "Provided identity doesn't belong to the resource.",
+        )
+    }
+
     /// 404 `IdentityNotFound`.
     pub fn identity_not_found(id: &str) -> Self {
         Self::new(

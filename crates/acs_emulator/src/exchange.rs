@@ -135,6 +135,7 @@ mod tests {
             scp: scp.into(),
             tid: String::new(),
             oid: String::new(),
+            appid: String::new(),
             sub: String::new(),
             iat: 0,
             nbf: 0,

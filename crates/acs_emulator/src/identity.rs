@@ -63,8 +63,23 @@ pub(crate) fn create(state: &State, headers: &HeaderMap, body: &[u8]) -> Handler
     Ok(json_response(StatusCode::CREATED, &response))
 }
 
+/// 401 `IdentityNotOwned` unless `id` is an ACS user id of this resource,
+/// `8:acs:{resource id}_...`.
+fn check_owned(state: &State, id: &str) -> Result<(), AcsError> {
+    let owned = id
+        .strip_prefix("8:acs:")
+        .and_then(|rest| rest.strip_prefix(state.resource_id.as_str()))
+        .is_some_and(|rest| rest.starts_with('_'));
+    if owned {
+        Ok(())
+    } else {
+        Err(AcsError::identity_not_owned())
+    }
+}
+
 /// `POST /identities/{id}/:issueAccessToken` → 200 `{"token","expiresOn"}`.
 pub(crate) fn issue(state: &State, headers: &HeaderMap, id: &str, body: &[u8]) -> HandlerResult {
+    check_owned(state, id)?;
     if !state.identities.contains(id) {
         return Err(AcsError::identity_not_found(id));
     }
@@ -92,6 +107,7 @@ pub(crate) fn issue(state: &State, headers: &HeaderMap, id: &str, body: &[u8]) -
 
 /// `POST /identities/{id}/:revokeAccessTokens` → 204.
 pub(crate) fn revoke(state: &State, id: &str) -> HandlerResult {
+    check_owned(state, id)?;
     if !state.identities.revoke(id) {
         return Err(AcsError::identity_not_found(id));
     }
@@ -101,6 +117,7 @@ pub(crate) fn revoke(state: &State, id: &str) -> HandlerResult {
 
 /// `DELETE /identities/{id}` → 204.
 pub(crate) fn delete(state: &State, id: &str) -> HandlerResult {
+    check_owned(state, id)?;
     if !state.identities.remove(id) {
         return Err(AcsError::identity_not_found(id));
     }

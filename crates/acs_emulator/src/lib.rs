@@ -183,7 +183,8 @@
 // 2. on leaves: `versions`, `bodies` (request bodies), `auth`, `counters`, `faults`,
 //    `tokens` (token minting and verification);
 // 3. `state` (the shared state), then `credential` and `entra_auth`;
-// 4. one handler module per route family: `identity`, `exchange`, `admin`;
+// 4. one handler module per route family: `identity`, `teams_user`,
+//    `exchange`, `admin`;
 // 5. `server`.
 mod error;
 mod jwt;
@@ -207,6 +208,7 @@ mod state;
 mod admin;
 mod exchange;
 mod identity;
+mod teams_user;
 
 mod server;
 
@@ -223,6 +225,6 @@ pub use options::{
 pub use route::Route;
 pub use server::{Emulator, IDENTITY_API_VERSIONS};
 pub use tokens::{
-    AcsToken, EntraToken, EntraTokenSpec, DEFAULT_ENTRA_TOKEN_LIFETIME, DEFAULT_OBJECT_ID,
-    DEFAULT_TENANT_ID,
+    AcsToken, EntraToken, EntraTokenSpec, DEFAULT_APP_ID, DEFAULT_ENTRA_TOKEN_LIFETIME,
+    DEFAULT_OBJECT_ID, DEFAULT_TENANT_ID,
 };

@@ -11,6 +11,7 @@ use crate::options::EmulatorOptions;
 use crate::route::{match_route, Matched, Route, RouteMiss};
 use crate::serve::{serve, ConnectionSettings};
 use crate::state::{random_guid, State};
+use crate::teams_user;
 use crate::tls::Tls;
 use crate::tokens::{AcsToken, EntraToken, EntraTokenSpec};
 use crate::versions::check_api_version;
@@ -388,6 +389,11 @@ fn dispatch(state: &State, parts: &Parts, matched: Matched, body: &[u8]) -> Hand
                 Route::RevokeAccessTokens => identity::revoke(state, identity),
                 _ => identity::delete(state, identity),
             }
+        }
+        Route::ExchangeTeamsUserToken => {
+            check_api_version(&parts.uri, &IDENTITY_API_VERSIONS)?;
+            identity::authenticate(state, parts, body)?;
+            teams_user::exchange(state, body)
         }
         Route::ExchangeEntraToken => exchange_route(state, parts, Family::Entra, body),
         Route::ExchangeTeamsExtensionToken => {
