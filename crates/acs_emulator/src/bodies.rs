@@ -38,8 +38,6 @@ const MAX_HEADER_LIFETIME_SECONDS: u64 = 24 * 60 * 60;
 pub(crate) struct CreateRequest {
     pub create_token_with_scopes: Option<Vec<String>>,
     pub expires_in_minutes: Option<i64>,
-    /// Not a service property; caught because it silently does nothing there.
-    pub create_token_for: Option<serde_json::Value>,
 }
 
 /// `POST /identities/{id}/:issueAccessToken` body.
@@ -101,10 +99,10 @@ pub(crate) fn requested_lifetime(
             };
             if !allowed.contains(&minutes) {
                 return Err(AcsError::validation(
-                    "expiresInMinutes",
+                    "ExpiresInMinutes",
                     format!(
-                        "Invalid value for expiresInMinutes: {minutes}. The token expiration \
-                         must be between {} and {} minutes.",
+                        "ExpiresInMinutes value {minutes} is invalid. Value must be within the \
+                         [{}, {}] interval.",
                         allowed.start(),
                         allowed.end()
                     ),

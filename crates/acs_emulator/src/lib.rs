@@ -167,12 +167,13 @@
 //!
 //! # Deviations from the service
 //!
-//! - Error messages are the emulator's own, written to say which check
-//!   failed; codes follow the service where known.
-//! - `createTokenFor` in a create request is rejected (400) rather than
-//!   ignored: the service's property is `createTokenWithScopes`.
-//! - Exchanged identities are `8:acs:{resource}_{tenant}_{object}` for both
-//!   families; `expiresOn` always has whole seconds equal to the JWT's `exp`.
+//! - Error messages are the service's where a recording shows them
+//!   (validation, ownership, Teams exchange, content hash); elsewhere the
+//!   emulator's own, written to say which check failed.
+//! - Exchanged identities are `8:acs:{resource}_wf_{tenant}_{object}` (Entra,
+//!   as the specification's example) and `8:acs:{resource}_{tenant}_{object}`
+//!   (Teams extension); `expiresOn` always has whole seconds equal to the
+//!   JWT's `exp`.
 //! - Nothing is persisted; the emulator forgets everything when it stops.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

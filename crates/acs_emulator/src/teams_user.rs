@@ -28,11 +28,19 @@ fn invalid_token() -> AcsError {
 }
 
 /// → 200 `{"token","expiresOn"}` for the Teams user `8:orgid:{oid}`.
-pub(crate) fn exchange(state: &State, body: &[u8]) -> HandlerResult {
+/// `token_only`: the pre-2022-06-01 shape, `{token}`, without the
+/// `appId` / `userId` checks.
+pub(crate) fn exchange(state: &State, body: &[u8], token_only: bool) -> HandlerResult {
     let request: TeamsUserExchangeRequest = parse_body(body, false)?;
     let token = request.token.ok_or_else(|| required_field("Token"))?;
-    let app_id = request.app_id.ok_or_else(|| required_field("AppId"))?;
-    let user_id = request.user_id.ok_or_else(|| required_field("UserId"))?;
+    let (app_id, user_id) = if token_only {
+        (None, None)
+    } else {
+        (
+            Some(request.app_id.ok_or_else(|| required_field("AppId"))?),
+            Some(request.user_id.ok_or_else(|| required_field("UserId"))?),
+        )
+    };
     let claims = state.verify_entra(&token).map_err(|e| {
         tracing::debug!(error = %e, "Teams user token refused");
         invalid_token()
@@ -41,13 +49,13 @@ pub(crate) fn exchange(state: &State, body: &[u8]) -> HandlerResult {
         tracing::debug!(aud = %claims.aud, "Teams user token for another audience");
         return Err(invalid_token());
     }
-    if !claims.appid.eq_ignore_ascii_case(&app_id) {
+    if app_id.is_some_and(|app_id| !claims.appid.eq_ignore_ascii_case(&app_id)) {
         return Err(AcsError::validation(
             "appId",
             "The appId does not match the appid claim of the provided access token.",
         ));
     }
-    if !claims.oid.eq_ignore_ascii_case(&user_id) {
+    if user_id.is_some_and(|user_id| !claims.oid.eq_ignore_ascii_case(&user_id)) {
         return Err(AcsError::validation(
             "userId",
             "The userId does not match the oid claim of the provided access token.",
