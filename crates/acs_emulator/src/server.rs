@@ -359,6 +359,13 @@ async fn handle(
     let supported = supported_versions(request.uri().path());
     let mut response = answer(&state, request).await;
     add_common_headers(&state, &mut response);
+    if response.status() == StatusCode::REQUEST_TIMEOUT {
+        // the rest of the body is not read: the connection cannot be reused
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            HeaderValue::from_static("close"),
+        );
+    }
     let headers = response.headers_mut();
     if let Some(id) = client_request_id {
         headers.insert("x-ms-client-request-id", id);
@@ -407,7 +414,7 @@ async fn answer(state: &Arc<State>, request: Request) -> Response {
     let response = if let Some(fault) = state.faults.take(route) {
         fault_response(&fault)
     } else {
-        match read_body(body, state.options.max_body_size).await {
+        match read_body(body, &state.options).await {
             Ok(body) => {
                 dispatch(state, &parts, matched, &body).unwrap_or_else(IntoResponse::into_response)
             }
@@ -492,8 +499,25 @@ fn miss_error(miss: &RouteMiss, method: &str, path: &str) -> AcsError {
     }
 }
 
-/// Reads the whole body, answering 413 past `limit` bytes.
-async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, AcsError> {
+/// Reads the whole body, answering 413 past the size limit and 408 when the
+/// body pauses longer than the body read timeout or, after that grace
+/// period, arrives slower than the floor rate on average.
+async fn read_body(body: Body, options: &EmulatorOptions) -> Result<Vec<u8>, AcsError> {
+    let limit = options.max_body_size;
+    let grace = options.body_read_timeout;
+    let rate = options.min_body_rate.max(1);
+    let start = tokio::time::Instant::now();
+    let too_slow = || {
+        AcsError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "RequestTimeout",
+            format!(
+                "The request body stalled for {} seconds or arrived slower than {rate} bytes \
+                 per second.",
+                grace.as_secs()
+            ),
+        )
+    };
     let too_large = || {
         AcsError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -503,7 +527,14 @@ async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, AcsError> {
     };
     let mut stream = body.into_data_stream();
     let mut bytes = Vec::new();
-    while let Some(chunk) = stream.next().await {
+    loop {
+        let received = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        let by_rate = start + grace + Duration::from_secs(received / rate);
+        let deadline = by_rate.min(tokio::time::Instant::now() + grace);
+        let Ok(next) = tokio::time::timeout_at(deadline, stream.next()).await else {
+            return Err(too_slow());
+        };
+        let Some(chunk) = next else { break };
         let chunk = chunk.map_err(|e| {
             AcsError::bad_request(format!("The request body could not be read: {e}."))
         })?;
