@@ -97,6 +97,7 @@
 //! | issue token | `POST /identities/{id}/:issueAccessToken?api-version=2023-10-01`, body `{"scopes":[..],"expiresInMinutes"?: n}` | 200 `{"token","expiresOn"}` |
 //! | revoke tokens | `POST /identities/{id}/:revokeAccessTokens?api-version=2023-10-01` | 204 |
 //! | delete identity | `DELETE /identities/{id}?api-version=2023-10-01` | 204 |
+//! | Teams user exchange | `POST /teamsUser/:exchangeAccessToken?api-version=2023-10-01`, body `{"token","appId","userId"}` | 200 `{"token","expiresOn"}` |
 //! | Entra exchange | `POST /access/entra/:exchangeAccessToken?api-version=2025-03-02-preview`, body `{}` | 200 `{"identity":{"id"},"accessToken":{"token","expiresOn"}}` |
 //! | Teams extension exchange | `POST /access/teamsExtension/:exchangeAccessToken?api-version=2025-06-30`, body `{}` | as above |
 //!
@@ -118,10 +119,12 @@
 //! |---|---|---|
 //! | 400 | `MissingApiVersionParameter`, `UnsupportedApiVersion` | no or another `api-version` |
 //! | 400 | `BadRequest` | malformed JSON, wrong types, missing body, bad id encoding |
-//! | 400 | `ValidationError` | `expiresInMinutes` out of range, unknown scope, no scopes |
+//! | 400 | `ValidationError` | `expiresInMinutes` out of range, unknown scope, no scopes, Teams `appId`/`userId` mismatch |
 //! | 401 | `Denied` | access key: missing or repeated header, bad date or skew > 15 min, content hash or signature mismatch |
 //! | 401 | `InvalidAccessToken` | bearer (identity routes and exchanges): malformed, bad signature, expired, wrong audience for the endpoint; missing on the exchanges |
+//! | 401 | `IdentityNotOwned` | issue, revoke, delete of another resource's id |
 //! | 404 | `IdentityNotFound`, `NotFound` | unknown identity; no such path |
+//! | 408 | `RequestTimeout` | body stalled or slower than [`EmulatorOptions::min_body_rate`] |
 //! | 405 | `MethodNotAllowed` | known path, wrong method |
 //! | 413 | `RequestEntityTooLarge` | body over [`EmulatorOptions::max_body_size`] |
 //! | 429, 5xx | `TooManyRequests`, `ServiceUnavailable`, ... | injected faults |
