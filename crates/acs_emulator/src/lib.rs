@@ -173,10 +173,11 @@
 //! - Error messages are the service's where a recording shows them
 //!   (validation, ownership, Teams exchange, content hash); elsewhere the
 //!   emulator's own, written to say which check failed.
-//! - Exchanged identities are `8:acs:{resource}_wf_{tenant}_{object}` (Entra,
-//!   as the specification's example) and `8:acs:{resource}_{tenant}_{object}`
-//!   (Teams extension); `expiresOn` always has whole seconds equal to the
-//!   JWT's `exp`.
+//! - Exchanged identities are `8:acs:{resource}_{tenant}_{object}` for both
+//!   families (the specification's Entra example has
+//!   `8:acs:{resource}_wf_{tenant}_{object}`; not yet followed because the
+//!   library's tests depend on the current form); `expiresOn` always has
+//!   whole seconds equal to the JWT's `exp`.
 //! - Nothing is persisted; the emulator forgets everything when it stops.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
