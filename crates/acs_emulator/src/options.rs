@@ -22,6 +22,19 @@ pub const DEFAULT_CLOCK_SKEW_TOLERANCE: Duration = Duration::from_secs(15 * 60);
 /// Smallest and largest `expiresInMinutes` the service accepts.
 pub const SERVICE_EXPIRES_IN_MINUTES: std::ops::RangeInclusive<i64> = 60..=1440;
 
+/// How long a client may take to send a request's headers (or to finish a
+/// TLS handshake) before its connection is closed: 10 seconds.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a request body may pause between two chunks before the request
+/// is answered 408 and its connection closed: 10 seconds. It is also the
+/// grace period before [`DEFAULT_MIN_BODY_RATE`] applies.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Slowest average rate a request body may arrive at once the grace period
+/// has passed: 1 KiB per second. Slower bodies are cut off (408).
+pub const DEFAULT_MIN_BODY_RATE: u64 = 1024;
+
 /// Options for [`Emulator::start`](crate::Emulator::start). Builder methods
 /// take and return `self`.
 ///
@@ -44,6 +57,10 @@ pub struct EmulatorOptions {
     pub(crate) allow_short_token_lifetimes: bool,
     pub(crate) max_body_size: usize,
     pub(crate) clock_skew_tolerance: Duration,
+    pub(crate) tls: bool,
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) body_read_timeout: Duration,
+    pub(crate) min_body_rate: u64,
 }
 
 impl Default for EmulatorOptions {
@@ -57,6 +74,10 @@ impl Default for EmulatorOptions {
             allow_short_token_lifetimes: false,
             max_body_size: DEFAULT_MAX_BODY_SIZE,
             clock_skew_tolerance: DEFAULT_CLOCK_SKEW_TOLERANCE,
+            tls: false,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            min_body_rate: DEFAULT_MIN_BODY_RATE,
         }
     }
 }
@@ -128,6 +149,40 @@ impl EmulatorOptions {
         self.clock_skew_tolerance = tolerance;
         self
     }
+
+    /// Serve HTTPS instead of HTTP. Default `false` (plain HTTP, as the
+    /// quickstart uses). With `true`, the emulator generates a certificate
+    /// authority and a certificate for `localhost` and `127.0.0.1` at start;
+    /// its endpoint is `https://127.0.0.1:PORT/` and clients trust it with
+    /// [`Emulator::ca_certificate_pem`](crate::Emulator::ca_certificate_pem).
+    /// Needed for azure_core's `BearerTokenAuthorizationPolicy`, which sends
+    /// tokens over TLS only.
+    pub fn tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// How long a client may take to send a request's headers (or to finish
+    /// the TLS handshake) before its connection is closed. Default 10 seconds.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a request body may pause between chunks, and the grace
+    /// period before [`min_body_rate`](Self::min_body_rate) applies. Default
+    /// 10 seconds. A body that stalls gets 408 and its connection is closed.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// Slowest average rate, in bytes per second, a request body may arrive
+    /// at after the grace period. Default 1024.
+    pub fn min_body_rate(mut self, bytes_per_second: u64) -> Self {
+        self.min_body_rate = bytes_per_second.max(1);
+        self
+    }
 }
 
 impl fmt::Debug for EmulatorOptions {
@@ -147,6 +202,10 @@ impl fmt::Debug for EmulatorOptions {
             )
             .field("max_body_size", &self.max_body_size)
             .field("clock_skew_tolerance", &self.clock_skew_tolerance)
+            .field("tls", &self.tls)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("min_body_rate", &self.min_body_rate)
             .finish()
     }
 }

@@ -1,19 +1,24 @@
 //! The HTTP server and the [`Emulator`] handle that owns it.
 
 use crate::admin;
-use crate::auth::verify_hmac;
+use crate::credential::EmulatorEntraCredential;
 use crate::error::{AcsError, HandlerResult};
-use crate::exchange::{self, EmulatorEntraCredential, EntraToken, EntraTokenSpec, Family};
+use crate::exchange::{self, Family};
 use crate::faults::{fault_response, FaultRule};
-use crate::identity::{self, AcsToken};
+use crate::identity;
 use crate::jwt::{AcsTokenClaims, EntraTokenClaims, TokenError};
 use crate::options::EmulatorOptions;
-use crate::route::{check_api_version, match_route, Matched, Route};
+use crate::route::{match_route, Matched, Route, RouteMiss};
+use crate::serve::{serve, ConnectionSettings};
 use crate::state::{random_guid, State};
+use crate::teams_user;
+use crate::tls::Tls;
+use crate::tokens::{AcsToken, EntraToken, EntraTokenSpec};
+use crate::versions::check_api_version;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use futures::StreamExt as _;
@@ -27,27 +32,60 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
-/// api-versions of the identity operations the emulator serves (the shapes
-/// of 2023-10-01).
-pub const IDENTITY_API_VERSIONS: [&str; 2] = ["2023-10-01", "2025-06-30"];
+/// api-versions of the identity operations the emulator serves: those the
+/// service's `api-supported-versions` header lists, and 2025-06-30 of the
+/// specification. Create, issue, revoke and delete have the same shapes in
+/// all of them.
+pub const IDENTITY_API_VERSIONS: [&str; 8] = [
+    "2021-03-07",
+    "2021-10-31-preview",
+    "2021-11-01",
+    "2022-06-01",
+    "2022-10-01",
+    "2023-10-01",
+    "2025-03-02-preview",
+    "2025-06-30",
+];
+
+/// api-versions of the Teams user exchange (it first appeared in
+/// 2021-10-31-preview); before 2022-06-01 its body is `{token}` alone.
+const TEAMS_USER_API_VERSIONS: [&str; 7] = [
+    "2021-10-31-preview",
+    "2021-11-01",
+    "2022-06-01",
+    "2022-10-01",
+    "2023-10-01",
+    "2025-03-02-preview",
+    "2025-06-30",
+];
+
+/// Versions whose Teams user exchange takes `{token}` without `appId` and
+/// `userId`.
+const TEAMS_USER_TOKEN_ONLY_VERSIONS: [&str; 2] = ["2021-10-31-preview", "2021-11-01"];
 
 /// How much of an oversize body is read and dropped before answering 413.
 const MAX_DRAIN: usize = 16 * 1024 * 1024;
 
-/// How long [`Emulator::shutdown`] waits for open requests before it stops
-/// the server outright.
+/// How long [`Emulator::shutdown`] waits for requests being handled before
+/// it closes their connections. Idle and stalled connections are closed at
+/// once.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// A running emulator: an HTTP server on loopback plus the controls tests
-/// use (clock, faults, counters, the Entra test issuer).
+/// `Strict-Transport-Security` sent over TLS, as the service does.
+const HSTS: &str = "max-age=2592000";
+
+/// A running emulator: an HTTP (or HTTPS) server on loopback plus the
+/// controls tests use (clock, faults, counters, the Entra test issuer).
 ///
-/// Dropping it stops the server too (without waiting); call
-/// [`shutdown`](Self::shutdown) to wait until it has stopped.
+/// Dropping it stops the server too, at once, closing its connections and
+/// freeing its port; call [`shutdown`](Self::shutdown) to let requests being
+/// handled finish first.
 /// `Debug` never shows the access key.
 pub struct Emulator {
     state: Arc<State>,
     addr: SocketAddr,
     endpoint: Url,
+    ca_pem: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<io::Result<()>>>,
 }
@@ -70,35 +108,51 @@ impl Emulator {
                 ),
             ));
         }
+        let tls = if options.tls {
+            Some(Tls::generate()?)
+        } else {
+            None
+        };
         let listener = tokio::net::TcpListener::bind(options.listen).await?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(State::new(options)?);
-        let endpoint = Url::parse(&format!("http://{addr}/"))
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let endpoint = Url::parse(&format!("{scheme}://{addr}/"))
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let settings = ConnectionSettings {
+            tls: tls.as_ref().map(|tls| tls.acceptor.clone()),
+            header_read_timeout: options.header_read_timeout,
+            shutdown_grace: SHUTDOWN_GRACE,
+        };
+        let state = Arc::new(State::new(options)?);
         let app = Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&state));
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-        });
-        tracing::info!(%addr, "ACS emulator listening");
+        let task = tokio::spawn(serve(listener, app, settings, stopped));
+        tracing::info!(%addr, scheme, "ACS emulator listening");
         Ok(Self {
             state,
             addr,
             endpoint,
+            ca_pem: tls.map(|tls| tls.ca_pem),
             stop: Some(stop),
             task: Some(task),
         })
     }
 
-    /// The resource endpoint, `http://127.0.0.1:PORT/`.
+    /// The resource endpoint, `http://127.0.0.1:PORT/` (`https://` with
+    /// [`EmulatorOptions::tls`]).
     pub fn endpoint(&self) -> Url {
         self.endpoint.clone()
+    }
+
+    /// With [`EmulatorOptions::tls`]: the PEM certificate of the certificate
+    /// authority, generated at start, that signed the server's certificate
+    /// (valid for `localhost` and `127.0.0.1`). A client trusts the emulator
+    /// by adding it as a root certificate of its transport. `None` over
+    /// plain HTTP.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The address the server listens on.
@@ -147,19 +201,19 @@ impl Emulator {
     /// expiry against [`now`](Self::now), that the user exists and that its
     /// tokens were not revoked after this one was issued.
     pub fn verify_acs_token(&self, token: &str) -> Result<AcsTokenClaims, TokenError> {
-        identity::verify_token(&self.state, token)
+        self.state.verify_acs_token(token)
     }
 
     /// Mints an Entra ID token from the emulator's test issuer, to present to
     /// the exchange endpoints as `Authorization: Bearer <token>`.
     pub fn mint_entra_token(&self, spec: EntraTokenSpec) -> EntraToken {
-        exchange::mint(&self.state, &spec)
+        self.state.mint_entra(&spec)
     }
 
     /// Checks a token minted by [`mint_entra_token`](Self::mint_entra_token)
     /// (signature and expiry).
     pub fn verify_entra_token(&self, token: &str) -> Result<EntraTokenClaims, TokenError> {
-        exchange::verify_entra(&self.state, token)
+        self.state.verify_entra(token)
     }
 
     /// An azure_core `TokenCredential` that mints an Entra token for whatever
@@ -188,7 +242,7 @@ impl Emulator {
         lifetime: Duration,
     ) -> Option<AcsToken> {
         let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
-        identity::issue_token(&self.state, user_id, &scopes, lifetime)
+        self.state.issue_token(user_id, &scopes, lifetime)
     }
 
     /// Revokes a user's tokens directly (no HTTP request); false if there is
@@ -246,43 +300,42 @@ impl Emulator {
     /// How many requests to `route` have arrived (faulted, denied and
     /// failed ones included).
     pub fn request_count(&self, route: Route) -> u64 {
-        self.state.faults.count(route)
+        self.state.counters.count(route)
     }
 
     /// How many requests have arrived in all.
     pub fn total_request_count(&self) -> u64 {
-        self.state.faults.total()
+        self.state.counters.total()
     }
 
     /// Sets every request counter back to zero.
     pub fn reset_request_counts(&self) {
-        self.state.faults.reset_counts();
+        self.state.counters.reset();
     }
 
-    /// Stops accepting connections, lets open requests finish (up to 5
-    /// seconds) and waits until the server has stopped.
+    /// Stops accepting connections and closes the listener, closes idle and
+    /// stalled connections at once, lets requests being handled finish (up
+    /// to 5 seconds) and waits until the server has stopped.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(mut task) = self.task.take() {
-            match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
-                Ok(Ok(Ok(()))) => tracing::info!("ACS emulator stopped"),
-                Ok(Ok(Err(e))) => tracing::warn!(error = %e, "ACS emulator stopped with an error"),
-                Ok(Err(e)) => tracing::warn!(error = %e, "ACS emulator task failed"),
-                Err(_) => {
-                    tracing::warn!("ACS emulator did not stop in time; aborting open requests");
-                    task.abort();
-                }
+        if let Some(task) = self.task.take() {
+            match task.await {
+                Ok(Ok(())) => tracing::info!("ACS emulator stopped"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "ACS emulator stopped with an error"),
+                Err(e) => tracing::warn!(error = %e, "ACS emulator task failed"),
             }
         }
     }
 }
 
 impl Drop for Emulator {
+    /// Stops the server without waiting: its task, listener and connections
+    /// are dropped as soon as the runtime gets to them.
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+        if let Some(task) = self.task.take() {
+            task.abort();
         }
     }
 }
@@ -302,32 +355,96 @@ async fn handle(
     axum::extract::State(state): axum::extract::State<Arc<State>>,
     request: Request,
 ) -> Response {
+    let client_request_id = request.headers().get("x-ms-client-request-id").cloned();
+    let supported = supported_versions(request.uri().path());
+    let mut response = answer(&state, request).await;
+    add_common_headers(&state, &mut response);
+    if response.status() == StatusCode::REQUEST_TIMEOUT {
+        // the rest of the body is not read: the connection cannot be reused
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            HeaderValue::from_static("close"),
+        );
+    }
+    let headers = response.headers_mut();
+    if let Some(id) = client_request_id {
+        headers.insert("x-ms-client-request-id", id);
+    }
+    if let Some(supported) = supported {
+        headers.insert("api-supported-versions", supported);
+    }
+    response
+}
+
+/// The `api-supported-versions` header for a path: every version of the
+/// route family, comma separated as the service writes it.
+fn supported_versions(path: &str) -> Option<HeaderValue> {
+    let versions: &[&str] = if path.starts_with("/identities") {
+        &IDENTITY_API_VERSIONS
+    } else if path.starts_with("/teamsUser/") {
+        &TEAMS_USER_API_VERSIONS
+    } else if path.starts_with("/access/entra/") {
+        &[crate::exchange::ENTRA_API_VERSION]
+    } else if path.starts_with("/access/teamsExtension/") {
+        &[crate::exchange::TEAMS_EXTENSION_API_VERSION]
+    } else {
+        return None;
+    };
+    HeaderValue::from_str(&versions.join(", ")).ok()
+}
+
+/// Count, delay, fault, read the body, dispatch.
+async fn answer(state: &Arc<State>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let matched = match match_route(&parts.method, parts.uri.path()) {
         Ok(matched) => matched,
-        Err(error) => {
-            state.faults.arrive(Route::Unmatched);
+        Err(miss) => {
+            state.counters.count_arrival(Route::Unmatched);
+            let error = miss_error(&miss, parts.method.as_str(), parts.uri.path());
             tracing::debug!(status = %error.status, method = %parts.method, "unmatched request");
             return error.into_response();
         }
     };
     let route = matched.route;
-    let latency = state.faults.arrive(route);
+    state.counters.count_arrival(route);
+    let latency = state.faults.latency(route);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
     let response = if let Some(fault) = state.faults.take(route) {
         fault_response(&fault)
     } else {
-        match read_body(body, state.options.max_body_size).await {
+        match read_body(body, &state.options).await {
             Ok(body) => {
-                dispatch(&state, &parts, matched, &body).unwrap_or_else(IntoResponse::into_response)
+                dispatch(state, &parts, matched, &body).unwrap_or_else(IntoResponse::into_response)
             }
             Err(error) => error.into_response(),
         }
     };
     tracing::debug!(%route, status = %response.status(), "answered");
     response
+}
+
+/// Headers every answer carries: an `MS-CV` correlation vector and an
+/// `x-ms-request-id` (fresh for each answer), `Strict-Transport-Security`
+/// over TLS.
+fn add_common_headers(state: &State, response: &mut Response) {
+    let cv = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD_NO_PAD,
+        crate::state::random_bytes::<16>(),
+    );
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&format!("{cv}.0")) {
+        headers.insert("ms-cv", value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&random_guid()) {
+        headers.insert("x-ms-request-id", value);
+    }
+    if state.options.tls {
+        response
+            .headers_mut()
+            .insert("strict-transport-security", HeaderValue::from_static(HSTS));
+    }
 }
 
 fn dispatch(state: &State, parts: &Parts, matched: Matched, body: &[u8]) -> HandlerResult {
@@ -338,19 +455,24 @@ fn dispatch(state: &State, parts: &Parts, matched: Matched, body: &[u8]) -> Hand
         | Route::RevokeAccessTokens
         | Route::DeleteIdentity => {
             check_api_version(&parts.uri, &IDENTITY_API_VERSIONS)?;
-            verify_hmac(
-                &state.signer,
-                parts,
-                body,
-                OffsetDateTime::now_utc(),
-                state.options.clock_skew_tolerance,
-            )?;
+            identity::authenticate(state, parts, body)?;
             match matched.route {
                 Route::CreateIdentity => identity::create(state, &parts.headers, body),
                 Route::IssueAccessToken => identity::issue(state, &parts.headers, identity, body),
                 Route::RevokeAccessTokens => identity::revoke(state, identity),
                 _ => identity::delete(state, identity),
             }
+        }
+        Route::ExchangeTeamsUserToken => {
+            check_api_version(&parts.uri, &TEAMS_USER_API_VERSIONS)?;
+            identity::authenticate(state, parts, body)?;
+            let token_only = TEAMS_USER_TOKEN_ONLY_VERSIONS.iter().any(|v| {
+                parts
+                    .uri
+                    .query()
+                    .is_some_and(|q| q.contains(&format!("api-version={v}")))
+            });
+            teams_user::exchange(state, body, token_only)
         }
         Route::ExchangeEntraToken => exchange_route(state, parts, Family::Entra, body),
         Route::ExchangeTeamsExtensionToken => {
@@ -366,8 +488,36 @@ fn exchange_route(state: &State, parts: &Parts, family: Family, body: &[u8]) -> 
     exchange::exchange(state, family, &parts.headers, body)
 }
 
-/// Reads the whole body, answering 413 past `limit` bytes.
-async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, AcsError> {
+/// The ACS error answering a request no operation matched.
+fn miss_error(miss: &RouteMiss, method: &str, path: &str) -> AcsError {
+    match miss {
+        RouteMiss::NotFound => AcsError::no_route(method, path),
+        RouteMiss::MethodNotAllowed(allowed) => AcsError::method_not_allowed(method, allowed),
+        RouteMiss::BadIdEncoding => {
+            AcsError::bad_request("The identity id in the path is not valid percent-encoded UTF-8.")
+        }
+    }
+}
+
+/// Reads the whole body, answering 413 past the size limit and 408 when the
+/// body pauses longer than the body read timeout or, after that grace
+/// period, arrives slower than the floor rate on average.
+async fn read_body(body: Body, options: &EmulatorOptions) -> Result<Vec<u8>, AcsError> {
+    let limit = options.max_body_size;
+    let grace = options.body_read_timeout;
+    let rate = options.min_body_rate.max(1);
+    let start = tokio::time::Instant::now();
+    let too_slow = || {
+        AcsError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "RequestTimeout",
+            format!(
+                "The request body stalled for {} seconds or arrived slower than {rate} bytes \
+                 per second.",
+                grace.as_secs()
+            ),
+        )
+    };
     let too_large = || {
         AcsError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -377,7 +527,14 @@ async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, AcsError> {
     };
     let mut stream = body.into_data_stream();
     let mut bytes = Vec::new();
-    while let Some(chunk) = stream.next().await {
+    loop {
+        let received = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        let by_rate = start + grace + Duration::from_secs(received / rate);
+        let deadline = by_rate.min(tokio::time::Instant::now() + grace);
+        let Ok(next) = tokio::time::timeout_at(deadline, stream.next()).await else {
+            return Err(too_slow());
+        };
+        let Some(chunk) = next else { break };
         let chunk = chunk.map_err(|e| {
             AcsError::bad_request(format!("The request body could not be read: {e}."))
         })?;
