@@ -1,0 +1,100 @@
+//! `acs emulator`: the ACS emulator in the foreground, as `acs-emulator` runs it.
+
+use crate::error::{CliError, CliResult};
+use crate::output::print_json;
+use crate::runtime::block_on;
+use acs_emulator::{Emulator, EmulatorOptions};
+use serde_json::json;
+use std::io::{IsTerminal as _, Write as _};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// What `acs emulator` was asked.
+pub struct Run {
+    /// Address to listen on.
+    pub listen: Option<SocketAddr>,
+    /// Access key requests must be signed with.
+    pub access_key: Option<String>,
+    /// Lifetime of tokens when a request names none.
+    pub token_lifetime: Option<Duration>,
+    /// Accept `expiresInMinutes` from 1.
+    pub allow_short_token_lifetimes: bool,
+    /// Allow a non-loopback `listen`.
+    pub allow_non_loopback: bool,
+    /// Print `{"connectionString", "endpoint"}` instead of the bare line.
+    pub json: bool,
+}
+
+impl Run {
+    fn options(&self) -> EmulatorOptions {
+        let mut options = EmulatorOptions::new()
+            .allow_short_token_lifetimes(self.allow_short_token_lifetimes)
+            .allow_non_loopback(self.allow_non_loopback);
+        if let Some(listen) = self.listen {
+            options = options.listen(listen);
+        }
+        if let Some(key) = &self.access_key {
+            options = options.access_key(key.clone());
+        }
+        if let Some(lifetime) = self.token_lifetime {
+            options = options.token_lifetime(lifetime);
+        }
+        options
+    }
+}
+
+/// Starts the emulator, prints its connection string (one line) and serves
+/// until Ctrl-C or SIGTERM. Logs go to stderr (`RUST_LOG`, default `info`).
+pub fn run(args: Run) -> CliResult {
+    // A second init (never in this process) would be harmless; ignore it.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    block_on(async move {
+        let emulator = Emulator::start(args.options())
+            .await
+            .map_err(|e| CliError::operation(format!("the emulator cannot start: {e}")))?;
+        if args.json {
+            print_json(&json!({
+                "connectionString": emulator.connection_string(),
+                "endpoint": emulator.endpoint().as_str(),
+            }));
+        } else {
+            println!("{}", emulator.connection_string());
+        }
+        if std::io::stdout().flush().is_err() {
+            emulator.shutdown().await;
+            return Err(CliError::operation(
+                "cannot write the connection string to stdout",
+            ));
+        }
+        match stop_signal().await {
+            Ok(signal) => tracing::info!(signal, "stopping"),
+            Err(e) => tracing::warn!(error = %e, "cannot wait for signals; stopping"),
+        }
+        emulator.shutdown().await;
+        Ok(())
+    })?
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM; returns which.
+async fn stop_signal() -> std::io::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.map(|()| "SIGINT"),
+            _ = terminate.recv() => Ok("SIGTERM"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.map(|()| "Ctrl-C")
+    }
+}
