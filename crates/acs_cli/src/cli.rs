@@ -142,7 +142,12 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
     /// Access key (standard base64) requests must be signed with [default: random].
-    #[arg(long, value_name = "BASE64", env = "ACS_EMULATOR_ACCESS_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "BASE64",
+        env = "ACS_EMULATOR_ACCESS_KEY",
+        hide_env_values = true
+    )]
     pub access_key: Option<String>,
     /// Lifetime of tokens when a request names none, e.g. 90s, 15m, 1h [default: 24h].
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]

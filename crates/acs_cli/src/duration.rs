@@ -57,7 +57,18 @@ mod tests {
         assert_eq!(parse_duration("60m"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
         assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86400)));
-        for bad in ["", "m", "60", "0m", "-5m", "1.5h", "1h30m", "5 m", "5M", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "m",
+            "60",
+            "0m",
+            "-5m",
+            "1.5h",
+            "1h30m",
+            "5 m",
+            "5M",
+            "99999999999999999999d",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad:?} should not parse");
         }
         assert!(parse_duration(&format!("{}d", u64::MAX)).is_err());

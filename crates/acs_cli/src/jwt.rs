@@ -68,7 +68,11 @@ mod tests {
         let header = json!({"alg": "HS256", "typ": "JWT"});
         let claims = json!({"exp": 1_700_000_000, "skypeid": "acs:r_u", "x": "??>>"});
         let padded = part(&claims, &STANDARD);
-        for claims_part in [part(&claims, &URL_SAFE), padded.clone(), padded.trim_end_matches('=').to_owned()] {
+        for claims_part in [
+            part(&claims, &URL_SAFE),
+            padded.clone(),
+            padded.trim_end_matches('=').to_owned(),
+        ] {
             let token = format!("{}.{claims_part}.sig", part(&header, &URL_SAFE));
             let decoded = decode(&token);
             assert_eq!(decoded.header, header.as_object().cloned());

@@ -2,8 +2,8 @@
 //! the library's access-key policy, as an ACS client would send it.
 
 use crate::error::{CliError, CliResult};
-use crate::sign::service_error;
 use crate::runtime::block_on;
+use crate::sign::service_error;
 use azure_communication_common::{AccessKeySigner, CommunicationAccessKeyCredentialPolicy};
 use azure_core::http::{
     ClientOptions, Context, Method, Pipeline, PipelineSendOptions, Request, RetryOptions,
@@ -141,9 +141,10 @@ impl Sent {
                 .map(|(_, v)| v.clone())
         });
         let detail = message.map(|m| format!(": {m}")).unwrap_or_default();
-        Err(
-            CliError::operation(format!("the service answered {} {}{detail}", self.status, self.reason))
-                .with_code(code),
-        )
+        Err(CliError::operation(format!(
+            "the service answered {} {}{detail}",
+            self.status, self.reason
+        ))
+        .with_code(code))
     }
 }

@@ -194,7 +194,10 @@ fn is_tchar(b: u8) -> bool {
 
 fn print_signed_headers(signed: &SignedHeaders, prefix: &str) {
     println!("{prefix}x-ms-date: {}", signed.x_ms_date);
-    println!("{prefix}x-ms-content-sha256: {}", signed.x_ms_content_sha256);
+    println!(
+        "{prefix}x-ms-content-sha256: {}",
+        signed.x_ms_content_sha256
+    );
     println!("{prefix}authorization: {}", signed.authorization);
     println!("{prefix}host: {}", signed.host);
 }
@@ -214,7 +217,9 @@ fn print_explanation(
         signed.x_ms_content_sha256,
         prepared.body.len()
     );
-    println!("string to sign (METHOD \\n path and query \\n date;host;content hash), between the lines:");
+    println!(
+        "string to sign (METHOD \\n path and query \\n date;host;content hash), between the lines:"
+    );
     println!("-----");
     println!("{string_to_sign}");
     println!("-----");

@@ -24,9 +24,7 @@ impl LocalZone {
 
     /// `2026-12-03 21:00:00 UTC (2026-12-03 22:00:00 +01:00 local)`.
     pub fn text(&self, instant: OffsetDateTime) -> String {
-        let utc = instant
-            .checked_to_offset(UtcOffset::UTC)
-            .unwrap_or(instant);
+        let utc = instant.checked_to_offset(UtcOffset::UTC).unwrap_or(instant);
         let plain = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
         let zoned = format_description!(
             "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory]:[offset_minute]"
@@ -43,9 +41,7 @@ impl LocalZone {
 
     /// `{"unix": 1700000000, "utc": "2023-11-14T22:13:20Z", "local": "…+01:00" | null}`.
     pub fn json(&self, instant: OffsetDateTime) -> Value {
-        let utc = instant
-            .checked_to_offset(UtcOffset::UTC)
-            .unwrap_or(instant);
+        let utc = instant.checked_to_offset(UtcOffset::UTC).unwrap_or(instant);
         json!({
             "unix": instant.unix_timestamp(),
             "utc": utc.format(&Rfc3339).ok(),
@@ -99,7 +95,12 @@ mod tests {
         let t = datetime!(2022-04-13 18:09:12 UTC);
         assert_eq!(parse_instant("2022-04-13T18:09:12Z"), Ok(t));
         assert_eq!(parse_instant("Wed, 13 Apr 2022 18:09:12 GMT"), Ok(t));
-        for bad in ["", "yesterday", "2022-04-13", "Wed, 13 Apr 2022 18:09:12 PST"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2022-04-13",
+            "Wed, 13 Apr 2022 18:09:12 PST",
+        ] {
             assert!(parse_instant(bad).is_err(), "{bad:?}");
         }
     }

@@ -74,9 +74,8 @@ pub fn inspect(args: Inspect<'_>, zone: LocalZone) -> CliResult {
             ((*name).to_owned(), value.unwrap_or(Value::Null))
         })
         .collect();
-    let note = (!is_jwt && decoded.claims.is_some()).then_some(
-        "the claims have no numeric `exp`, so the library treats this token as opaque",
-    );
+    let note = (!is_jwt && decoded.claims.is_some())
+        .then_some("the claims have no numeric `exp`, so the library treats this token as opaque");
 
     if args.json {
         let mut report = json!({

@@ -34,7 +34,12 @@ fn parse_many_ids_json_matches_the_library() {
         assert_eq!(report["rawId"], raw);
         assert_eq!(report["kind"], kind, "{raw}");
         assert_eq!(report["model"], library_model(raw), "{raw}");
-        let keys: Vec<&str> = report.as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = report
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(keys, ["cloud", "fields", "kind", "model", "rawId"], "{raw}");
     }
     assert_eq!(
@@ -42,7 +47,10 @@ fn parse_many_ids_json_matches_the_library() {
         json!({"phoneNumber": "+14255550123_207ffef6", "isAnonymous": false, "assertedId": "207ffef6"})
     );
     assert_eq!(reports[3]["cloud"], json!(null));
-    assert_eq!(reports[4]["fields"], json!({"userId": "45ab", "isAnonymous": true}));
+    assert_eq!(
+        reports[4]["fields"],
+        json!({"userId": "45ab", "isAnonymous": true})
+    );
     assert_eq!(reports[5]["cloud"], "gcch");
     assert_eq!(reports[6]["fields"], json!({"appId": "app"}));
     assert_eq!(reports[6]["cloud"], "dod");
@@ -69,7 +77,10 @@ fn parse_text_names_kind_fields_cloud_model_and_raw_id() {
 #[test]
 fn parse_reads_one_id_per_line_from_stdin() {
     let input = "8:acs:a\r\n\n4:+1\n28:orgid:x";
-    for args in [vec!["id", "parse", "--json"], vec!["id", "parse", "-", "--json"]] {
+    for args in [
+        vec!["id", "parse", "--json"],
+        vec!["id", "parse", "-", "--json"],
+    ] {
         let reports = acs_stdin(&args, input).expect_code(0).json();
         let raws: Vec<&str> = reports
             .as_array()
@@ -83,7 +94,9 @@ fn parse_reads_one_id_per_line_from_stdin() {
 
 #[test]
 fn parse_notes_whitespace_that_is_kept() {
-    let reports = acs(&["id", "parse", " 8:acs:a", "--json"]).expect_code(0).json();
+    let reports = acs(&["id", "parse", " 8:acs:a", "--json"])
+        .expect_code(0)
+        .json();
     assert_eq!(reports[0]["kind"], "unknown");
     assert_eq!(reports[0]["rawId"], " 8:acs:a");
     assert!(reports[0]["note"].as_str().unwrap().contains("whitespace"));
@@ -94,9 +107,14 @@ fn model_reads_wire_models_and_normalises_them() {
     let teams = json!({"rawId": "8:orgid:u1", "microsoftTeamsUser": {"userId": "u1", "isAnonymous": false, "cloud": "public"}});
     let phone = json!({"rawId": "4:+1", "phoneNumber": {"value": "+1"}});
     let newer = json!({"kind": "hologram", "rawId": "99:x", "hologram": {}});
-    let reports = acs(&["id", "model", &json!([teams, phone, newer]).to_string(), "--json"])
-        .expect_code(0)
-        .json();
+    let reports = acs(&[
+        "id",
+        "model",
+        &json!([teams, phone, newer]).to_string(),
+        "--json",
+    ])
+    .expect_code(0)
+    .json();
     let expected: Vec<Value> = [&teams, &phone, &newer]
         .iter()
         .map(|m| {
@@ -119,8 +137,16 @@ fn model_reads_several_values_from_stdin() {
     for args in [vec!["id", "model"], vec!["id", "model", "-"]] {
         let run = acs_stdin(&args, input);
         run.expect_code(0);
-        assert!(run.stdout.contains("kind:    communicationUser"), "{}", run.stdout);
-        assert!(run.stdout.contains("kind:    microsoftTeamsApp"), "{}", run.stdout);
+        assert!(
+            run.stdout.contains("kind:    communicationUser"),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("kind:    microsoftTeamsApp"),
+            "{}",
+            run.stdout
+        );
         assert!(run.stdout.contains("cloud:   gcch"), "{}", run.stdout);
     }
 }
@@ -128,12 +154,18 @@ fn model_reads_several_values_from_stdin() {
 #[test]
 fn rejected_models_get_the_spec_messages_and_exit_1() {
     let cases = [
-        (json!({"phoneNumber": {}}), "Property value is required for identifier of type phoneNumber."),
+        (
+            json!({"phoneNumber": {}}),
+            "Property value is required for identifier of type phoneNumber.",
+        ),
         (
             json!({"communicationUser": {"id": "a"}, "phoneNumber": {"value": "+1"}, "rawId": "x"}),
             r#"Only one of the properties in ["communicationUser","phoneNumber"] should be present."#,
         ),
-        (json!({}), "Property rawId is required for identifier of type unknown."),
+        (
+            json!({}),
+            "Property rawId is required for identifier of type unknown.",
+        ),
         (
             json!({"rawId": "28:x:a", "microsoftTeamsApp": {"appId": "a", "cloud": "moon"}}),
             "moon",
@@ -147,7 +179,9 @@ fn rejected_models_get_the_spec_messages_and_exit_1() {
         acs(&["id", "model", &model.to_string()])
             .expect_code(1)
             .expect_error_line(&library);
-        let reports = acs(&["id", "model", &model.to_string(), "--json"]).expect_code(1).json();
+        let reports = acs(&["id", "model", &model.to_string(), "--json"])
+            .expect_code(1)
+            .json();
         assert_eq!(reports[0], json!({"input": model, "error": library}));
     }
 }
@@ -156,17 +190,27 @@ fn rejected_models_get_the_spec_messages_and_exit_1() {
 fn a_mix_reports_every_model_and_exits_1() {
     let input = json!([{"rawId": "4:+1", "phoneNumber": {"value": "+1"}}, {"phoneNumber": {}}]);
     let run = acs(&["id", "model", &input.to_string(), "--json"]);
-    run.expect_code(1).expect_error_line("1 of 2 identifier models were rejected");
+    run.expect_code(1)
+        .expect_error_line("1 of 2 identifier models were rejected");
     let reports = run.json();
     assert_eq!(reports[0]["kind"], "phoneNumber");
-    assert!(reports[1]["error"].as_str().unwrap().contains("Property value"));
+    assert!(reports[1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("Property value"));
 }
 
 #[test]
 fn input_that_is_not_a_model_exits_1() {
-    acs(&["id", "model", "{not json"]).expect_code(1).expect_error_line("not JSON");
-    acs_stdin(&["id", "model"], "").expect_code(1).expect_error_line("no identifier model");
-    acs(&["id", "model", "[]"]).expect_code(1).expect_error_line("no identifier model");
+    acs(&["id", "model", "{not json"])
+        .expect_code(1)
+        .expect_error_line("not JSON");
+    acs_stdin(&["id", "model"], "")
+        .expect_code(1)
+        .expect_error_line("no identifier model");
+    acs(&["id", "model", "[]"])
+        .expect_code(1)
+        .expect_error_line("no identifier model");
     acs(&["id", "model", "\"8:acs:a\""]).expect_code(1);
 }
 

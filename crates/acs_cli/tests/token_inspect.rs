@@ -30,7 +30,10 @@ fn a_jwt_shows_header_claims_acs_claims_and_times_in_utc_and_local() {
     run.expect_code(0);
     let out = &run.stdout;
     assert!(out.contains("kind:        JWT\n"), "{out}");
-    assert!(out.contains(r#"header:      {"alg":"HS256","typ":"JWT"}"#), "{out}");
+    assert!(
+        out.contains(r#"header:      {"alg":"HS256","typ":"JWT"}"#),
+        "{out}"
+    );
     assert!(out.contains("skypeid:     acs:res_user\n"), "{out}");
     assert!(out.contains("scp:         1792\n"), "{out}");
     assert!(out.contains("acsScope:    chat,voip\n"), "{out}");
@@ -50,7 +53,14 @@ fn a_jwt_shows_header_claims_acs_claims_and_times_in_utc_and_local() {
 
 #[test]
 fn json_report_shape() {
-    let run = acs(&["token", "inspect", &acs_token(), "--at", AT_RFC3339, "--json"]);
+    let run = acs(&[
+        "token",
+        "inspect",
+        &acs_token(),
+        "--at",
+        AT_RFC3339,
+        "--json",
+    ]);
     run.expect_code(0);
     let report = run.json();
     assert_eq!(report["kind"], "jwt");
@@ -71,29 +81,59 @@ fn json_report_shape() {
     assert_eq!(report["expired"], json!(false));
     assert_eq!(report["secondsLeft"], json!(1_800));
     assert_eq!(report["at"]["utc"], AT_RFC3339);
-    assert!(report.get("token").is_none(), "no token without --show-token");
+    assert!(
+        report.get("token").is_none(),
+        "no token without --show-token"
+    );
 }
 
 #[test]
 fn the_expiry_is_the_librarys() {
     // Fractional and standard-alphabet cases go through parse_token, not the CLI.
     let token = jwt(&json!({"exp": 1_700_000_000.75}));
-    let report = acs(&["token", "inspect", &token, "--at", "2023-11-14T22:13:20Z", "--json"])
-        .expect_code(0)
-        .json();
+    let report = acs(&[
+        "token",
+        "inspect",
+        &token,
+        "--at",
+        "2023-11-14T22:13:20Z",
+        "--json",
+    ])
+    .expect_code(0)
+    .json();
     let library = azure_communication_common::parse_token(&token).unwrap();
-    assert_eq!(report["expiresOn"]["unix"], json!(library.expires_on.unix_timestamp()));
+    assert_eq!(
+        report["expiresOn"]["unix"],
+        json!(library.expires_on.unix_timestamp())
+    );
     assert_eq!(report["expiresOn"]["utc"], "2023-11-14T22:13:20.75Z");
     assert_eq!(report["secondsLeft"], json!(0));
 }
 
 #[test]
 fn an_expired_token_is_reported_and_exits_1() {
-    let run = acs(&["token", "inspect", &acs_token(), "--at", "2023-11-15T01:13:20Z"]);
+    let run = acs(&[
+        "token",
+        "inspect",
+        &acs_token(),
+        "--at",
+        "2023-11-15T01:13:20Z",
+    ]);
     run.expect_code(1)
         .expect_error_line("the token expired 2h 0m 0s ago, at 2023-11-14 23:13:20 UTC");
-    assert!(run.stdout.contains("status:      expired 2h 0m 0s ago"), "{}", run.stdout);
-    let json = acs(&["token", "inspect", &acs_token(), "--at", "2023-11-15T01:13:20Z", "--json"]);
+    assert!(
+        run.stdout.contains("status:      expired 2h 0m 0s ago"),
+        "{}",
+        run.stdout
+    );
+    let json = acs(&[
+        "token",
+        "inspect",
+        &acs_token(),
+        "--at",
+        "2023-11-15T01:13:20Z",
+        "--json",
+    ]);
     json.expect_code(1);
     assert_eq!(json.json()["expired"], json!(true));
     assert_eq!(json.json()["secondsLeft"], json!(-7_200));
@@ -102,12 +142,27 @@ fn an_expired_token_is_reported_and_exits_1() {
 #[test]
 fn show_token_prints_the_token() {
     let token = acs_token();
-    let run = acs(&["token", "inspect", &token, "--at", AT_RFC3339, "--show-token"]);
+    let run = acs(&[
+        "token",
+        "inspect",
+        &token,
+        "--at",
+        AT_RFC3339,
+        "--show-token",
+    ]);
     run.expect_code(0);
     assert!(run.stdout.contains(&format!("token:       {token}\n")));
-    let report = acs(&["token", "inspect", &token, "--at", AT_RFC3339, "--show-token", "--json"])
-        .expect_code(0)
-        .json();
+    let report = acs(&[
+        "token",
+        "inspect",
+        &token,
+        "--at",
+        AT_RFC3339,
+        "--show-token",
+        "--json",
+    ])
+    .expect_code(0)
+    .json();
     assert_eq!(report["token"], json!(token));
 }
 
@@ -146,12 +201,16 @@ fn common_mistakes_get_the_librarys_diagnosis_and_never_echo_the_token() {
         ("   ".to_owned(), "Invalid token: token must not be empty."),
     ];
     for (input, needle) in cases {
-        let library = azure_communication_common::parse_token(&input).unwrap_err().to_string();
+        let library = azure_communication_common::parse_token(&input)
+            .unwrap_err()
+            .to_string();
         assert!(library.contains(needle), "{library}");
         let run = acs(&["token", "inspect", &input]);
         run.expect_code(1).expect_error_line(&library);
         assert!(!run.stdout.contains(&token) && !run.stderr.contains(&token));
-        let report = acs(&["token", "inspect", &input, "--json"]).expect_code(1).json();
+        let report = acs(&["token", "inspect", &input, "--json"])
+            .expect_code(1)
+            .json();
         assert_eq!(report["kind"], "invalid");
         assert_eq!(report["diagnosis"], json!(library));
         assert!(!report.to_string().contains(&token));
@@ -160,7 +219,14 @@ fn common_mistakes_get_the_librarys_diagnosis_and_never_echo_the_token() {
 
 #[test]
 fn an_opaque_token_gets_the_librarys_assumed_lifetime() {
-    let run = acs(&["token", "inspect", "opaque-token~value", "--at", AT_RFC3339, "--json"]);
+    let run = acs(&[
+        "token",
+        "inspect",
+        "opaque-token~value",
+        "--at",
+        AT_RFC3339,
+        "--json",
+    ]);
     let report = run.expect_code(0).json();
     assert_eq!(report["kind"], "opaque");
     assert_eq!(report["expiryAssumed"], json!(true));
@@ -170,8 +236,16 @@ fn an_opaque_token_gets_the_librarys_assumed_lifetime() {
     );
     assert_eq!(report["header"], json!(null));
     let text = acs(&["token", "inspect", "opaque-token~value", "--at", AT_RFC3339]);
-    assert!(text.stdout.contains("kind:        opaque"), "{}", text.stdout);
-    assert!(text.stdout.contains("the library assumes 600 s from now"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("kind:        opaque"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("the library assumes 600 s from now"),
+        "{}",
+        text.stdout
+    );
 }
 
 #[test]
@@ -182,7 +256,10 @@ fn a_jwt_without_exp_is_opaque_with_a_note() {
         .json();
     assert_eq!(report["kind"], "opaque");
     assert_eq!(report["acs"]["skypeid"], "acs:r_u");
-    assert!(report["note"].as_str().unwrap().contains("no numeric `exp`"));
+    assert!(report["note"]
+        .as_str()
+        .unwrap()
+        .contains("no numeric `exp`"));
 }
 
 #[test]

@@ -37,7 +37,11 @@ impl Run {
         let lines: Vec<&str> = self.stderr.lines().collect();
         assert_eq!(lines.len(), 1, "one stderr line, got:\n{}", self.stderr);
         assert!(lines[0].starts_with("acs: "), "{}", lines[0]);
-        assert!(lines[0].contains(needle), "{needle:?} not in {:?}", lines[0]);
+        assert!(
+            lines[0].contains(needle),
+            "{needle:?} not in {:?}",
+            lines[0]
+        );
         self
     }
 }
