@@ -1,0 +1,87 @@
+//! What the identity client's tests share: an emulator and a client for it.
+#![allow(dead_code)] // each test binary uses a part of it
+
+use acs_emulator::{Emulator, EmulatorOptions};
+use azure_communication_identity::CommunicationServiceError;
+use azure_communication_identity::{
+    CommunicationIdentityClient, CommunicationIdentityClientOptions,
+};
+use azure_core::error::ErrorKind;
+use azure_core::http::{ClientOptions, FixedRetryOptions, RetryOptions, StatusCode};
+
+/// A started emulator with default options (plain HTTP on loopback).
+pub async fn emulator() -> Emulator {
+    Emulator::start(EmulatorOptions::new())
+        .await
+        .expect("the emulator starts on loopback")
+}
+
+/// Client options without retries (tests that test retries say so).
+pub fn no_retry() -> CommunicationIdentityClientOptions {
+    with_client_options(ClientOptions {
+        retry: RetryOptions::none(),
+        ..Default::default()
+    })
+}
+
+/// Client options retrying `max_retries` times after `delay_ms` (Retry-After,
+/// when sent, wins over the delay).
+pub fn fixed_retry(delay_ms: i64, max_retries: u32) -> CommunicationIdentityClientOptions {
+    with_client_options(ClientOptions {
+        retry: RetryOptions::fixed(FixedRetryOptions {
+            delay: azure_core::time::Duration::milliseconds(delay_ms),
+            max_retries,
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
+
+pub fn with_client_options(client_options: ClientOptions) -> CommunicationIdentityClientOptions {
+    CommunicationIdentityClientOptions {
+        client_options,
+        ..Default::default()
+    }
+}
+
+/// A client of `emulator`, authenticated with its access key, no retries.
+pub fn client(emulator: &Emulator) -> CommunicationIdentityClient {
+    CommunicationIdentityClient::from_connection_string(
+        &emulator.connection_string(),
+        Some(no_retry()),
+    )
+    .expect("the emulator's connection string is valid")
+}
+
+/// The service error inside `error`, after checking that azure_core's
+/// HTTP-response kind carries the same status and code and the raw response.
+pub fn service_error(error: &azure_core::Error) -> &CommunicationServiceError {
+    let service = error
+        .downcast_ref::<CommunicationServiceError>()
+        .unwrap_or_else(|| panic!("not a service error: {error:?}"));
+    let ErrorKind::HttpResponse {
+        status,
+        error_code,
+        raw_response,
+    } = error.kind()
+    else {
+        panic!("not an HTTP response error: {error:?}");
+    };
+    assert_eq!(*status, service.status());
+    assert_eq!(error_code.as_deref(), service.code());
+    let raw = raw_response.as_ref().expect("the raw response is kept");
+    assert_eq!(raw.status(), service.status());
+    service
+}
+
+/// Asserts `error` is the service's `status` with `code`.
+pub fn assert_service_error(
+    error: &azure_core::Error,
+    status: StatusCode,
+    code: &str,
+) -> CommunicationServiceError {
+    let service = service_error(error);
+    assert_eq!(service.status(), status, "{error}");
+    assert_eq!(service.code(), Some(code), "{error}");
+    service.clone()
+}
