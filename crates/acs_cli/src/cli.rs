@@ -32,9 +32,99 @@ pub enum Command {
     /// Sign a request with an access key (HMAC-SHA256): print the headers,
     /// a curl command, the string to sign, or send it.
     Sign(SignArgs),
+    /// Create users, issue and revoke their tokens, delete them, through the
+    /// identity client.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Run the local ACS emulator in the foreground, printing its connection
     /// string on stdout; stops on Ctrl-C or SIGTERM.
     Emulator(EmulatorArgs),
+}
+
+/// `acs user ...`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; with --token, also issue it a token.
+    Create(CreateArgs),
+    /// Issue a token to a user.
+    Token(UserTokenArgs),
+    /// Revoke every token issued to a user so far.
+    Revoke(UserIdArgs),
+    /// Delete a user (its tokens stop working).
+    Delete(UserIdArgs),
+}
+
+/// How `acs user` authenticates.
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    /// Connection string (endpoint=...;accesskey=...). Prefer the
+    /// environment variable, which keeps the key out of shell history.
+    #[arg(long, env = "ACS_CONNECTION_STRING", hide_env_values = true)]
+    pub connection_string: Option<String>,
+    /// Sign in with Microsoft Entra ID through the developer tools (Azure
+    /// CLI `az login`, Azure Developer CLI `azd auth login`) instead of a
+    /// connection string; needs --endpoint.
+    #[arg(long, requires = "endpoint")]
+    pub entra: bool,
+    /// The resource's endpoint, https://<resource>.communication.azure.com/ (with --entra).
+    #[arg(long, value_name = "URL", requires = "entra")]
+    pub endpoint: Option<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Scopes and lifetime of an issued token.
+#[derive(Debug, Args)]
+pub struct TokenSpecArgs {
+    /// Token scopes, comma-separated or repeated: chat, voip, chat.join,
+    /// chat.join.limited, voip.join.
+    #[arg(long, value_name = "SCOPES", default_value = "chat", num_args = 1)]
+    pub scopes: Vec<String>,
+    /// Token lifetime, whole minutes from 60m to 24h (e.g. 60m, 2h)
+    /// [default: the service's, 24h].
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub expires_in: Option<Duration>,
+    /// Print the token itself (it is a secret).
+    #[arg(long)]
+    pub show_token: bool,
+}
+
+/// `acs user create`
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Also issue the new user a token (see --scopes, --expires-in, --show-token).
+    #[arg(long)]
+    pub token: bool,
+    /// What the token is for.
+    #[command(flatten)]
+    pub spec: TokenSpecArgs,
+    /// Authentication and output.
+    #[command(flatten)]
+    pub auth: AuthArgs,
+}
+
+/// `acs user token`
+#[derive(Debug, Args)]
+pub struct UserTokenArgs {
+    /// The user's id (8:acs:...); `-` reads it from standard input.
+    pub id: String,
+    /// What the token is for.
+    #[command(flatten)]
+    pub spec: TokenSpecArgs,
+    /// Authentication and output.
+    #[command(flatten)]
+    pub auth: AuthArgs,
+}
+
+/// `acs user revoke` / `acs user delete`
+#[derive(Debug, Args)]
+pub struct UserIdArgs {
+    /// The user's id (8:acs:...); `-` reads it from standard input.
+    pub id: String,
+    /// Authentication and output.
+    #[command(flatten)]
+    pub auth: AuthArgs,
 }
 
 /// `acs token ...`

@@ -21,9 +21,10 @@ mod send;
 mod sign;
 mod times;
 mod token;
+mod user;
 
 use clap::Parser as _;
-use cli::{Cli, Command, IdCommand, TokenCommand};
+use cli::{AuthArgs, Cli, Command, IdCommand, TokenCommand, TokenSpecArgs, UserCommand};
 use error::CliResult;
 use std::process::ExitCode;
 use times::LocalZone;
@@ -67,6 +68,7 @@ fn run(cli: Cli, zone: LocalZone) -> CliResult {
             explain: args.explain,
             json: args.json,
         }),
+        Command::User(command) => run_user(command, zone),
         Command::Emulator(args) => emulator::run(emulator::Run {
             listen: args.listen,
             access_key: args.access_key,
@@ -76,4 +78,44 @@ fn run(cli: Cli, zone: LocalZone) -> CliResult {
             json: args.json,
         }),
     }
+}
+
+fn run_user(command: UserCommand, zone: LocalZone) -> CliResult {
+    fn auth(args: &AuthArgs) -> user::Auth<'_> {
+        user::Auth {
+            connection_string: args.connection_string.as_deref(),
+            entra: args.entra,
+            endpoint: args.endpoint.as_deref(),
+        }
+    }
+    fn spec(args: &TokenSpecArgs) -> user::TokenSpec<'_> {
+        user::TokenSpec {
+            scopes: &args.scopes,
+            expires_in: args.expires_in,
+            show_token: args.show_token,
+        }
+    }
+    let (operation, auth_args) = match &command {
+        UserCommand::Create(args)
+            if !args.token
+                && (args.spec.show_token
+                    || args.spec.expires_in.is_some()
+                    || args.spec.scopes != ["chat"]) =>
+        {
+            return Err(error::CliError::usage(
+                "--scopes, --expires-in and --show-token describe the token: add --token",
+            ));
+        }
+        UserCommand::Create(args) => (
+            user::Operation::Create(args.token.then(|| spec(&args.spec))),
+            &args.auth,
+        ),
+        UserCommand::Token(args) => (
+            user::Operation::Token(&args.id, spec(&args.spec)),
+            &args.auth,
+        ),
+        UserCommand::Revoke(args) => (user::Operation::Revoke(&args.id), &args.auth),
+        UserCommand::Delete(args) => (user::Operation::Delete(&args.id), &args.auth),
+    };
+    user::run(operation, auth(auth_args), auth_args.json, zone)
 }
