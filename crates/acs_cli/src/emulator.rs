@@ -56,6 +56,11 @@ pub fn run(args: Run) -> CliResult {
         )
         .try_init();
     block_on(async move {
+        // Listen for the stop signals before announcing readiness: a
+        // supervisor that stops us right after the connection string must
+        // get a clean stop, not the default action of SIGTERM.
+        let stop = StopSignals::install()
+            .map_err(|e| CliError::operation(format!("cannot listen for stop signals: {e}")))?;
         let emulator = Emulator::start(args.options())
             .await
             .map_err(|e| CliError::operation(format!("the emulator cannot start: {e}")))?;
@@ -73,28 +78,53 @@ pub fn run(args: Run) -> CliResult {
                 "cannot write the connection string to stdout",
             ));
         }
-        match stop_signal().await {
-            Ok(signal) => tracing::info!(signal, "stopping"),
-            Err(e) => tracing::warn!(error = %e, "cannot wait for signals; stopping"),
-        }
+        let signal = stop.wait().await;
+        tracing::info!(signal, "stopping");
         emulator.shutdown().await;
         Ok(())
     })?
 }
 
-/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM; returns which.
-async fn stop_signal() -> std::io::Result<&'static str> {
+/// SIGINT and SIGTERM handlers (Ctrl-C elsewhere), installed up front.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut terminate = signal(SignalKind::terminate())?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.map(|()| "SIGINT"),
-            _ = terminate.recv() => Ok("SIGTERM"),
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.map(|()| "Ctrl-C")
+
+    /// Waits for a stop signal; returns its name.
+    async fn wait(mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => "SIGINT",
+                _ = self.terminate.recv() => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            match tokio::signal::ctrl_c().await {
+                Ok(()) => "Ctrl-C",
+                Err(_) => "an error waiting for Ctrl-C",
+            }
+        }
     }
 }
