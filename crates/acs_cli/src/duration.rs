@@ -81,4 +81,40 @@ mod tests {
         assert_eq!(human(3600), "1h 0m 0s");
         assert_eq!(human(90_061), "1d 1h 1m 1s");
     }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn whole_numbers_with_a_unit_parse_to_their_seconds(
+                n in 1u64..=1_000_000,
+                (unit, size) in prop_oneof![Just(("s", 1u64)), Just(("m", 60)), Just(("h", 3_600)), Just(("d", 86_400))],
+            ) {
+                prop_assert_eq!(parse_duration(&format!("{n}{unit}")), Ok(Duration::from_secs(n * size)));
+            }
+
+            #[test]
+            fn any_text_parses_or_errs_without_panicking(text in ".{0,24}") {
+                if let Ok(d) = parse_duration(&text) {
+                    prop_assert!(d.as_secs() > 0);
+                    prop_assert!(text.ends_with(['s', 'm', 'h', 'd']));
+                }
+            }
+
+            #[test]
+            fn human_reads_back_to_the_same_seconds(seconds in 0u64..10_000_000) {
+                let total: u64 = human(seconds)
+                    .split(' ')
+                    .map(|part| {
+                        let (n, unit) = part.split_at(part.len() - 1);
+                        let n: u64 = n.parse().unwrap();
+                        n * match unit { "d" => 86_400, "h" => 3_600, "m" => 60, _ => 1 }
+                    })
+                    .sum();
+                prop_assert_eq!(total, seconds);
+            }
+        }
+    }
 }

@@ -90,4 +90,43 @@ mod tests {
         let claims = URL_SAFE.encode(r#"{"exp":"soon"}"#);
         assert_eq!(decode(&format!("x.{claims}")).seconds("exp"), None);
     }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn json_object() -> impl Strategy<Value = Map<String, Value>> {
+            let leaf = prop_oneof![
+                any::<i64>().prop_map(Value::from),
+                any::<bool>().prop_map(Value::from),
+                ".{0,12}".prop_map(Value::from),
+            ];
+            prop::collection::btree_map(".{0,8}", leaf, 0..6).prop_map(|m| m.into_iter().collect())
+        }
+
+        proptest! {
+            #[test]
+            fn encoded_parts_decode_to_themselves(
+                header in json_object(),
+                claims in json_object(),
+                url_safe in any::<bool>(),
+                padded in any::<bool>(),
+            ) {
+                let encode = |map: &Map<String, Value>| {
+                    let text = Value::Object(map.clone()).to_string();
+                    let encoded = if url_safe { URL_SAFE.encode(&text) } else { STANDARD.encode(&text) };
+                    if padded { encoded } else { encoded.trim_end_matches('=').to_owned() }
+                };
+                let token = format!("{}.{}.sig", encode(&header), encode(&claims));
+                let decoded = decode(&token);
+                prop_assert_eq!(decoded.header, Some(header));
+                prop_assert_eq!(decoded.claims, Some(claims));
+            }
+
+            #[test]
+            fn any_text_decodes_without_panicking(text in ".{0,64}") {
+                let _ = decode(&text);
+            }
+        }
+    }
 }

@@ -104,4 +104,28 @@ mod tests {
             assert!(parse_instant(bad).is_err(), "{bad:?}");
         }
     }
+
+    mod props {
+        use super::super::*;
+        use azure_communication_common::AccessKeySigner;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn rfc3339_and_http_dates_read_back(seconds in -62_135_596_800i64..253_402_300_799) {
+                let instant = OffsetDateTime::from_unix_timestamp(seconds).unwrap();
+                let rfc3339 = instant.format(&Rfc3339).unwrap();
+                prop_assert_eq!(parse_instant(&rfc3339), Ok(instant));
+                // The HTTP date exactly as the library writes x-ms-date.
+                if instant.year() >= 1000 {
+                    prop_assert_eq!(parse_instant(&AccessKeySigner::format_date(instant)), Ok(instant));
+                }
+            }
+
+            #[test]
+            fn any_text_parses_or_errs_without_panicking(text in ".{0,40}") {
+                let _ = parse_instant(&text);
+            }
+        }
+    }
 }
