@@ -121,3 +121,33 @@ pub fn client_answering(status: StatusCode, body: &str) -> CommunicationIdentity
     )
     .unwrap()
 }
+
+/// A started emulator serving HTTPS with its own generated CA.
+pub async fn https_emulator() -> Emulator {
+    Emulator::start(EmulatorOptions::new().tls(true))
+        .await
+        .expect("the emulator starts on loopback with TLS")
+}
+
+/// azure_core's reqwest transport trusting only `emulator`'s CA.
+pub fn https_transport(emulator: &Emulator) -> azure_core::http::Transport {
+    let pem = emulator
+        .ca_certificate_pem()
+        .expect("the emulator serves HTTPS");
+    let ca = reqwest::Certificate::from_pem(pem.as_bytes()).unwrap();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_only([ca])
+        .build()
+        .unwrap();
+    azure_core::http::Transport::new(std::sync::Arc::new(client))
+}
+
+/// Options for an HTTPS emulator: its CA trusted, no retries.
+pub fn https_options(emulator: &Emulator) -> CommunicationIdentityClientOptions {
+    with_client_options(ClientOptions {
+        transport: Some(https_transport(emulator)),
+        retry: RetryOptions::none(),
+        ..Default::default()
+    })
+}
