@@ -6,12 +6,12 @@
 //! [`Route::Admin`] and are never delayed or faulted. The routes are listed
 //! in the crate docs ("Admin routes").
 
+use crate::bodies::parse_body;
 use crate::error::{json_response, AcsError, HandlerResult};
-use crate::exchange::{self, EntraTokenSpec};
 use crate::faults::FaultRule;
-use crate::identity::{format_expires_on, parse_body};
-use crate::route::Route;
+use crate::route::{Route, ADMIN_PREFIX};
 use crate::state::State;
+use crate::tokens::{format_expires_on, EntraTokenSpec};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
@@ -21,9 +21,6 @@ use std::time::Duration;
 
 /// The header admin requests authenticate with.
 pub const ADMIN_KEY_HEADER: &str = "x-emulator-admin-key";
-
-/// Path prefix of the admin routes.
-pub(crate) const ADMIN_PREFIX: &str = "/emulator/";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -68,13 +65,13 @@ pub(crate) fn handle(state: &State, parts: &Parts, body: &[u8]) -> HandlerResult
         ("requests", &Method::GET) => {
             let mut counts = serde_json::Map::new();
             for route in Route::ALL {
-                counts.insert(route.name().to_owned(), json!(state.faults.count(route)));
+                counts.insert(route.name().to_owned(), json!(state.counters.count(route)));
             }
-            counts.insert("total".into(), json!(state.faults.total()));
+            counts.insert("total".into(), json!(state.counters.total()));
             Ok(json_response(StatusCode::OK, &counts.into()))
         }
         ("requests", &Method::DELETE) => {
-            state.faults.reset_counts();
+            state.counters.reset();
             no_content()
         }
         ("faults", &Method::POST) => {
@@ -124,7 +121,7 @@ pub(crate) fn handle(state: &State, parts: &Parts, body: &[u8]) -> HandlerResult
             if let Some(object) = request.object_id {
                 spec = spec.object_id(object);
             }
-            let token = exchange::mint(state, &spec);
+            let token = state.mint_entra(&spec);
             Ok(json_response(
                 StatusCode::OK,
                 &json!({ "token": token.token, "expiresOn": format_expires_on(token.expires_on) }),

@@ -1,16 +1,14 @@
-//! Fault injection and request counters.
+//! Fault injection: added latency and queued fault rules.
 //!
-//! Every request is counted under its [`Route`] as soon as it arrives, before
-//! latency, faults or authentication, so a test can assert how many requests
-//! reached the emulator. Then the configured latency is waited out, and the
-//! first queued [`FaultRule`] that matches the route and has uses left answers
-//! the request instead of the operation.
+//! After a request is counted (see `counters`), the configured latency is
+//! waited out, and the first queued [`FaultRule`] that matches the route and
+//! has uses left answers the request instead of the operation.
 
 use crate::error::AcsError;
 use crate::route::Route;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -79,9 +77,9 @@ impl FaultRule {
     }
 }
 
-/// Faults, latency and counters, shared by all requests.
+/// The fault plan: latency and queued rules, shared by all requests.
 #[derive(Debug, Default)]
-pub(crate) struct Faults {
+pub(crate) struct FaultPlan {
     inner: Mutex<Inner>,
 }
 
@@ -89,24 +87,21 @@ pub(crate) struct Faults {
 struct Inner {
     latency: Duration,
     rules: VecDeque<FaultRule>,
-    counts: HashMap<Route, u64>,
 }
 
-impl Faults {
+impl FaultPlan {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding this lock cannot leave it inconsistent.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Counts the request and returns the latency to wait before answering
-    /// (none for admin requests).
-    pub fn arrive(&self, route: Route) -> Duration {
-        let mut inner = self.lock();
-        *inner.counts.entry(route).or_default() += 1;
-        if route == Route::Admin {
+    /// The latency to wait before answering a request to `route` (none for
+    /// admin requests and unmatched paths).
+    pub fn latency(&self, route: Route) -> Duration {
+        if matches!(route, Route::Admin | Route::Unmatched) {
             Duration::ZERO
         } else {
-            inner.latency
+            self.lock().latency
         }
     }
 
@@ -150,18 +145,6 @@ impl Faults {
             .rules
             .iter()
             .fold(0, |pending, rule| pending.saturating_add(rule.times))
-    }
-
-    pub fn count(&self, route: Route) -> u64 {
-        self.lock().counts.get(&route).copied().unwrap_or(0)
-    }
-
-    pub fn total(&self) -> u64 {
-        self.lock().counts.values().sum()
-    }
-
-    pub fn reset_counts(&self) {
-        self.lock().counts.clear();
     }
 }
 
@@ -211,7 +194,7 @@ mod tests {
 
     #[test]
     fn rules_are_used_up_in_order_and_by_route() {
-        let faults = Faults::default();
+        let faults = FaultPlan::default();
         faults.inject(FaultRule::status(503, 2).on(Route::IssueAccessToken));
         faults.inject(FaultRule::throttle(Duration::from_millis(1500), 1));
         assert_eq!(faults.pending(), 3);
@@ -248,19 +231,16 @@ mod tests {
     }
 
     #[test]
-    fn counters() {
-        let faults = Faults::default();
+    fn latency_spares_admin_and_unmatched() {
+        let faults = FaultPlan::default();
         faults.set_latency(Duration::from_millis(5));
         assert_eq!(
-            faults.arrive(Route::CreateIdentity),
+            faults.latency(Route::CreateIdentity),
             Duration::from_millis(5)
         );
-        faults.arrive(Route::CreateIdentity);
-        faults.arrive(Route::Unmatched);
-        assert_eq!(faults.arrive(Route::Admin), Duration::ZERO);
-        assert_eq!(faults.count(Route::CreateIdentity), 2);
-        assert_eq!(faults.total(), 4);
-        faults.reset_counts();
-        assert_eq!(faults.total(), 0);
+        assert_eq!(faults.latency(Route::Admin), Duration::ZERO);
+        assert_eq!(faults.latency(Route::Unmatched), Duration::ZERO);
+        faults.clear();
+        assert_eq!(faults.latency(Route::CreateIdentity), Duration::ZERO);
     }
 }

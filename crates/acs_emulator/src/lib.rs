@@ -62,7 +62,7 @@
 //!
 //! ```text
 //! acs-emulator [--listen 127.0.0.1:0] [--access-key BASE64] [--token-lifetime DURATION]
-//!              [--allow-short-token-lifetimes] [--allow-non-loopback]
+//!              [--allow-short-token-lifetimes] [--allow-non-loopback] [--tls]
 //! ```
 //!
 //! When ready it prints exactly one line on stdout, its connection string
@@ -78,6 +78,17 @@
 //! endpoint=http://127.0.0.1:41237/;accesskey=0J8V...=
 //! ```
 //!
+//! # HTTPS
+//!
+//! [`EmulatorOptions::tls`] (`--tls`) serves HTTPS with a certificate for
+//! `localhost` and `127.0.0.1` signed by a certificate authority generated at
+//! start; [`Emulator::ca_certificate_pem`] hands out the CA (the binary
+//! writes it to a file and prints `acs-emulator: CA certificate: PATH` on
+//! stderr). Trust it in the client's transport, e.g. reqwest's
+//! `tls_certs_only([Certificate::from_pem(pem)])` wrapped in azure_core's
+//! `Transport::new`. azure_core's `BearerTokenAuthorizationPolicy` sends
+//! tokens over HTTPS only, so bearer clients need this.
+//!
 //! # What it serves
 //!
 //! | operation | request | success |
@@ -90,12 +101,15 @@
 //! | Teams extension exchange | `POST /access/teamsExtension/:exchangeAccessToken?api-version=2025-06-30`, body `{}` | as above |
 //!
 //! `{id}` may be sent raw (`8:acs:...`) or percent-encoded. The identity
-//! operations accept api-versions [`IDENTITY_API_VERSIONS`] and require
-//! access-key (HMAC-SHA256) authentication, checked with the library's
+//! operations accept api-versions [`IDENTITY_API_VERSIONS`] and, as the
+//! service, two kinds of authentication: access key (HMAC-SHA256), checked
+//! with the library's
 //! [`AccessKeySigner`](azure_communication_common::AccessKeySigner) from the
-//! request as received; the exchanges require `Authorization: Bearer <token>`
-//! with a token from the emulator's Entra test issuer
-//! ([`Emulator::mint_entra_token`], [`Emulator::entra_credential`]).
+//! request as received, or `Authorization: Bearer <token>` with an Entra
+//! token for `https://communication.azure.com` (e.g. the SDKs' scope
+//! `https://communication.azure.com//.default`) from the emulator's Entra
+//! test issuer ([`Emulator::mint_entra_token`], [`Emulator::entra_credential`]).
+//! The exchanges require such a bearer token.
 //!
 //! Every error is an ACS error body `{"error":{"code","message"}}` (plus
 //! `target` for validation errors):
@@ -106,7 +120,7 @@
 //! | 400 | `BadRequest` | malformed JSON, wrong types, missing body, bad id encoding |
 //! | 400 | `ValidationError` | `expiresInMinutes` out of range, unknown scope, no scopes |
 //! | 401 | `Denied` | access key: missing or repeated header, bad date or skew > 15 min, content hash or signature mismatch |
-//! | 401 | `InvalidAccessToken` | bearer: missing, malformed, bad signature, expired, wrong audience for the endpoint |
+//! | 401 | `InvalidAccessToken` | bearer (identity routes and exchanges): malformed, bad signature, expired, wrong audience for the endpoint; missing on the exchanges |
 //! | 404 | `IdentityNotFound`, `NotFound` | unknown identity; no such path |
 //! | 405 | `MethodNotAllowed` | known path, wrong method |
 //! | 413 | `RequestEntityTooLarge` | body over [`EmulatorOptions::max_body_size`] |
@@ -163,29 +177,52 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod admin;
-mod auth;
+// Layers, bottom up (each module imports only modules of lower layers):
+// 1. leaves: `error`, `options`, `route` (routing), `store` (identity store),
+//    `jwt` (token encoding), `tls` (certificates), `serve` (connections);
+// 2. on leaves: `versions`, `bodies` (request bodies), `auth`, `counters`, `faults`,
+//    `tokens` (token minting and verification);
+// 3. `state` (the shared state), then `credential` and `entra_auth`;
+// 4. one handler module per route family: `identity`, `exchange`, `admin`;
+// 5. `server`.
 mod error;
-mod exchange;
-mod faults;
-mod identity;
 mod jwt;
 mod options;
 mod route;
-mod server;
+mod serve;
+mod store;
+mod tls;
+
+mod auth;
+mod bodies;
+mod counters;
+mod faults;
+mod tokens;
+mod versions;
+
+mod credential;
+mod entra_auth;
 mod state;
 
+mod admin;
+mod exchange;
+mod identity;
+
+mod server;
+
 pub use admin::ADMIN_KEY_HEADER;
-pub use exchange::{
-    EmulatorEntraCredential, EntraToken, EntraTokenSpec, DEFAULT_ENTRA_TOKEN_LIFETIME,
-    DEFAULT_OBJECT_ID, DEFAULT_TENANT_ID, ENTRA_API_VERSION, TEAMS_EXTENSION_API_VERSION,
-};
+pub use bodies::{TOKEN_LIFETIME_HEADER, VALID_SCOPES};
+pub use credential::EmulatorEntraCredential;
+pub use exchange::{ENTRA_API_VERSION, TEAMS_EXTENSION_API_VERSION};
 pub use faults::{Fault, FaultRule};
-pub use identity::{AcsToken, TOKEN_LIFETIME_HEADER, VALID_SCOPES};
 pub use jwt::{AcsTokenClaims, EntraTokenClaims, TokenError};
 pub use options::{
-    EmulatorOptions, DEFAULT_CLOCK_SKEW_TOLERANCE, DEFAULT_LISTEN, DEFAULT_MAX_BODY_SIZE,
-    DEFAULT_TOKEN_LIFETIME, SERVICE_EXPIRES_IN_MINUTES,
+    EmulatorOptions, DEFAULT_CLOCK_SKEW_TOLERANCE, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_LISTEN,
+    DEFAULT_MAX_BODY_SIZE, DEFAULT_TOKEN_LIFETIME, SERVICE_EXPIRES_IN_MINUTES,
 };
 pub use route::Route;
 pub use server::{Emulator, IDENTITY_API_VERSIONS};
+pub use tokens::{
+    AcsToken, EntraToken, EntraTokenSpec, DEFAULT_ENTRA_TOKEN_LIFETIME, DEFAULT_OBJECT_ID,
+    DEFAULT_TENANT_ID,
+};

@@ -22,6 +22,10 @@ pub const DEFAULT_CLOCK_SKEW_TOLERANCE: Duration = Duration::from_secs(15 * 60);
 /// Smallest and largest `expiresInMinutes` the service accepts.
 pub const SERVICE_EXPIRES_IN_MINUTES: std::ops::RangeInclusive<i64> = 60..=1440;
 
+/// How long a client may take to send a request's headers (or to finish a
+/// TLS handshake) before its connection is closed: 10 seconds.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Options for [`Emulator::start`](crate::Emulator::start). Builder methods
 /// take and return `self`.
 ///
@@ -44,6 +48,8 @@ pub struct EmulatorOptions {
     pub(crate) allow_short_token_lifetimes: bool,
     pub(crate) max_body_size: usize,
     pub(crate) clock_skew_tolerance: Duration,
+    pub(crate) tls: bool,
+    pub(crate) header_read_timeout: Duration,
 }
 
 impl Default for EmulatorOptions {
@@ -57,6 +63,8 @@ impl Default for EmulatorOptions {
             allow_short_token_lifetimes: false,
             max_body_size: DEFAULT_MAX_BODY_SIZE,
             clock_skew_tolerance: DEFAULT_CLOCK_SKEW_TOLERANCE,
+            tls: false,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
         }
     }
 }
@@ -128,6 +136,25 @@ impl EmulatorOptions {
         self.clock_skew_tolerance = tolerance;
         self
     }
+
+    /// Serve HTTPS instead of HTTP. Default `false` (plain HTTP, as the
+    /// quickstart uses). With `true`, the emulator generates a certificate
+    /// authority and a certificate for `localhost` and `127.0.0.1` at start;
+    /// its endpoint is `https://127.0.0.1:PORT/` and clients trust it with
+    /// [`Emulator::ca_certificate_pem`](crate::Emulator::ca_certificate_pem).
+    /// Needed for azure_core's `BearerTokenAuthorizationPolicy`, which sends
+    /// tokens over TLS only.
+    pub fn tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// How long a client may take to send a request's headers (or to finish
+    /// the TLS handshake) before its connection is closed. Default 10 seconds.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
 }
 
 impl fmt::Debug for EmulatorOptions {
@@ -147,6 +174,8 @@ impl fmt::Debug for EmulatorOptions {
             )
             .field("max_body_size", &self.max_body_size)
             .field("clock_skew_tolerance", &self.clock_skew_tolerance)
+            .field("tls", &self.tls)
+            .field("header_read_timeout", &self.header_read_timeout)
             .finish()
     }
 }

@@ -1,11 +1,11 @@
 //! The operations the emulator serves and how a request line maps to one.
 //!
 //! Routing is done by hand rather than with axum's router: the service's paths
-//! have segments such as `/:issueAccessToken` and identity ids with raw `:`,
-//! and every miss must be answered with an ACS error body.
+//! have segments such as `/:issueAccessToken` and identity ids with raw `:`.
+//! This module imports nothing of the crate: a miss is a [`RouteMiss`], which
+//! the server turns into the ACS error body.
 
-use crate::error::AcsError;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::Method;
 use percent_encoding::percent_decode_str;
 use std::fmt;
 use std::str::FromStr;
@@ -91,6 +91,21 @@ pub(crate) struct Matched {
     pub identity: Option<String>,
 }
 
+/// Why a request line matched no operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RouteMiss {
+    /// No operation has this path (404).
+    NotFound,
+    /// The path is an operation's, the method is not (405); the method that
+    /// would work.
+    MethodNotAllowed(&'static str),
+    /// The `{id}` segment is not valid percent-encoded UTF-8 (400).
+    BadIdEncoding,
+}
+
+/// Path prefix of the emulator-only admin routes.
+pub(crate) const ADMIN_PREFIX: &str = "/emulator/";
+
 const IDENTITIES: &str = "/identities";
 const ISSUE_SUFFIX: &str = "/:issueAccessToken";
 const REVOKE_SUFFIX: &str = "/:revokeAccessTokens";
@@ -98,8 +113,8 @@ const ENTRA_EXCHANGE: &str = "/access/entra/:exchangeAccessToken";
 const TEAMS_EXTENSION_EXCHANGE: &str = "/access/teamsExtension/:exchangeAccessToken";
 
 /// Maps a method and a request path (no query) to an operation, or to the
-/// 404 / 405 error to answer with.
-pub(crate) fn match_route(method: &Method, path: &str) -> Result<Matched, AcsError> {
+/// miss to answer with.
+pub(crate) fn match_route(method: &Method, path: &str) -> Result<Matched, RouteMiss> {
     let plain = |route, allowed: &'static Method| {
         if method == allowed {
             Ok(Matched {
@@ -107,13 +122,10 @@ pub(crate) fn match_route(method: &Method, path: &str) -> Result<Matched, AcsErr
                 identity: None,
             })
         } else {
-            Err(AcsError::method_not_allowed(
-                method.as_str(),
-                allowed.as_str(),
-            ))
+            Err(RouteMiss::MethodNotAllowed(allowed.as_str()))
         }
     };
-    if path.starts_with(crate::admin::ADMIN_PREFIX) {
+    if path.starts_with(ADMIN_PREFIX) {
         return Ok(Matched {
             route: Route::Admin,
             identity: None,
@@ -131,7 +143,7 @@ pub(crate) fn match_route(method: &Method, path: &str) -> Result<Matched, AcsErr
         .strip_prefix(IDENTITIES)
         .and_then(|rest| rest.strip_prefix('/'))
     else {
-        return Err(AcsError::no_route(method.as_str(), path));
+        return Err(RouteMiss::NotFound);
     };
     let (raw_id, route, allowed) = if let Some(id) = rest.strip_suffix(ISSUE_SUFFIX) {
         (id, Route::IssueAccessToken, &Method::POST)
@@ -141,52 +153,19 @@ pub(crate) fn match_route(method: &Method, path: &str) -> Result<Matched, AcsErr
         (rest, Route::DeleteIdentity, &Method::DELETE)
     };
     if raw_id.is_empty() || raw_id.contains('/') {
-        return Err(AcsError::no_route(method.as_str(), path));
+        return Err(RouteMiss::NotFound);
     }
     let identity = percent_decode_str(raw_id)
         .decode_utf8()
-        .map_err(|_| {
-            AcsError::bad_request("The identity id in the path is not valid percent-encoded UTF-8.")
-        })?
+        .map_err(|_| RouteMiss::BadIdEncoding)?
         .into_owned();
     if method != allowed {
-        return Err(AcsError::method_not_allowed(
-            method.as_str(),
-            allowed.as_str(),
-        ));
+        return Err(RouteMiss::MethodNotAllowed(allowed.as_str()));
     }
     Ok(Matched {
         route,
         identity: Some(identity),
     })
-}
-
-/// Checks the `api-version` query parameter against the versions an
-/// operation supports: missing or unsupported → 400 in the service's words.
-pub(crate) fn check_api_version(uri: &Uri, supported: &[&str]) -> Result<(), AcsError> {
-    let version = uri.query().and_then(|query| {
-        url::form_urlencoded::parse(query.as_bytes())
-            .find(|(name, _)| name == "api-version")
-            .map(|(_, value)| value.into_owned())
-    });
-    match version {
-        None => Err(AcsError::new(
-            StatusCode::BAD_REQUEST,
-            "MissingApiVersionParameter",
-            "The api-version query parameter (?api-version=) is required for all requests.",
-        )),
-        Some(version) if supported.contains(&version.as_str()) => Ok(()),
-        Some(version) => Err(AcsError::new(
-            StatusCode::BAD_REQUEST,
-            "UnsupportedApiVersion",
-            format!(
-                "The HTTP resource that matches the request URI '{}' does not support the API \
-                 version '{version}'. Supported: {}.",
-                uri.path(),
-                supported.join(", ")
-            ),
-        )),
-    }
 }
 
 #[cfg(test)]
@@ -239,36 +218,33 @@ mod tests {
 
     #[test]
     fn misses_are_404_or_405() {
-        let status = |method, path| match_route(&method, path).unwrap_err().status.as_u16();
-        assert_eq!(status(Method::GET, "/"), 404);
-        assert_eq!(status(Method::GET, "/nope"), 404);
-        assert_eq!(status(Method::POST, "/identities//:issueAccessToken"), 404);
-        assert_eq!(status(Method::DELETE, "/identities/a/b"), 404);
-        assert_eq!(status(Method::GET, "/identities"), 405);
-        assert_eq!(status(Method::POST, "/identities/x"), 405);
-        assert_eq!(status(Method::GET, "/identities/x/:issueAccessToken"), 405);
+        let miss = |method, path| match_route(&method, path).unwrap_err();
+        assert_eq!(miss(Method::GET, "/"), RouteMiss::NotFound);
+        assert_eq!(miss(Method::GET, "/nope"), RouteMiss::NotFound);
         assert_eq!(
-            status(Method::PUT, "/access/entra/:exchangeAccessToken"),
-            405
+            miss(Method::POST, "/identities//:issueAccessToken"),
+            RouteMiss::NotFound
         );
-        assert_eq!(status(Method::DELETE, "/identities/%FF"), 400);
-    }
-
-    #[test]
-    fn api_versions() {
-        let check = |uri: &str| {
-            check_api_version(&uri.parse().unwrap(), &["2023-10-01"]).map_err(|e| e.code)
-        };
-        assert_eq!(check("/identities?api-version=2023-10-01"), Ok(()));
-        assert_eq!(check("/identities?x=1&api-version=2023-10-01"), Ok(()));
-        assert_eq!(check("/identities"), Err("MissingApiVersionParameter"));
+        assert_eq!(miss(Method::DELETE, "/identities/a/b"), RouteMiss::NotFound);
         assert_eq!(
-            check("/identities?api-version="),
-            Err("UnsupportedApiVersion")
+            miss(Method::GET, "/identities"),
+            RouteMiss::MethodNotAllowed("POST")
         );
         assert_eq!(
-            check("/identities?api-version=2021-03-07"),
-            Err("UnsupportedApiVersion")
+            miss(Method::POST, "/identities/x"),
+            RouteMiss::MethodNotAllowed("DELETE")
+        );
+        assert_eq!(
+            miss(Method::GET, "/identities/x/:issueAccessToken"),
+            RouteMiss::MethodNotAllowed("POST")
+        );
+        assert_eq!(
+            miss(Method::PUT, "/access/entra/:exchangeAccessToken"),
+            RouteMiss::MethodNotAllowed("POST")
+        );
+        assert_eq!(
+            miss(Method::DELETE, "/identities/%FF"),
+            RouteMiss::BadIdEncoding
         );
     }
 }

@@ -1,19 +1,23 @@
 //! The HTTP server and the [`Emulator`] handle that owns it.
 
 use crate::admin;
-use crate::auth::verify_hmac;
+use crate::credential::EmulatorEntraCredential;
 use crate::error::{AcsError, HandlerResult};
-use crate::exchange::{self, EmulatorEntraCredential, EntraToken, EntraTokenSpec, Family};
+use crate::exchange::{self, Family};
 use crate::faults::{fault_response, FaultRule};
-use crate::identity::{self, AcsToken};
+use crate::identity;
 use crate::jwt::{AcsTokenClaims, EntraTokenClaims, TokenError};
 use crate::options::EmulatorOptions;
-use crate::route::{check_api_version, match_route, Matched, Route};
+use crate::route::{match_route, Matched, Route, RouteMiss};
+use crate::serve::{serve, ConnectionSettings};
 use crate::state::{random_guid, State};
+use crate::tls::Tls;
+use crate::tokens::{AcsToken, EntraToken, EntraTokenSpec};
+use crate::versions::check_api_version;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use futures::StreamExt as _;
@@ -34,20 +38,26 @@ pub const IDENTITY_API_VERSIONS: [&str; 2] = ["2023-10-01", "2025-06-30"];
 /// How much of an oversize body is read and dropped before answering 413.
 const MAX_DRAIN: usize = 16 * 1024 * 1024;
 
-/// How long [`Emulator::shutdown`] waits for open requests before it stops
-/// the server outright.
+/// How long [`Emulator::shutdown`] waits for requests being handled before
+/// it closes their connections. Idle and stalled connections are closed at
+/// once.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// A running emulator: an HTTP server on loopback plus the controls tests
-/// use (clock, faults, counters, the Entra test issuer).
+/// `Strict-Transport-Security` sent over TLS, as the service does.
+const HSTS: &str = "max-age=2592000";
+
+/// A running emulator: an HTTP (or HTTPS) server on loopback plus the
+/// controls tests use (clock, faults, counters, the Entra test issuer).
 ///
-/// Dropping it stops the server too (without waiting); call
-/// [`shutdown`](Self::shutdown) to wait until it has stopped.
+/// Dropping it stops the server too, at once, closing its connections and
+/// freeing its port; call [`shutdown`](Self::shutdown) to let requests being
+/// handled finish first.
 /// `Debug` never shows the access key.
 pub struct Emulator {
     state: Arc<State>,
     addr: SocketAddr,
     endpoint: Url,
+    ca_pem: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<io::Result<()>>>,
 }
@@ -70,35 +80,51 @@ impl Emulator {
                 ),
             ));
         }
+        let tls = if options.tls {
+            Some(Tls::generate()?)
+        } else {
+            None
+        };
         let listener = tokio::net::TcpListener::bind(options.listen).await?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(State::new(options)?);
-        let endpoint = Url::parse(&format!("http://{addr}/"))
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let endpoint = Url::parse(&format!("{scheme}://{addr}/"))
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let settings = ConnectionSettings {
+            tls: tls.as_ref().map(|tls| tls.acceptor.clone()),
+            header_read_timeout: options.header_read_timeout,
+            shutdown_grace: SHUTDOWN_GRACE,
+        };
+        let state = Arc::new(State::new(options)?);
         let app = Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&state));
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-        });
-        tracing::info!(%addr, "ACS emulator listening");
+        let task = tokio::spawn(serve(listener, app, settings, stopped));
+        tracing::info!(%addr, scheme, "ACS emulator listening");
         Ok(Self {
             state,
             addr,
             endpoint,
+            ca_pem: tls.map(|tls| tls.ca_pem),
             stop: Some(stop),
             task: Some(task),
         })
     }
 
-    /// The resource endpoint, `http://127.0.0.1:PORT/`.
+    /// The resource endpoint, `http://127.0.0.1:PORT/` (`https://` with
+    /// [`EmulatorOptions::tls`]).
     pub fn endpoint(&self) -> Url {
         self.endpoint.clone()
+    }
+
+    /// With [`EmulatorOptions::tls`]: the PEM certificate of the certificate
+    /// authority, generated at start, that signed the server's certificate
+    /// (valid for `localhost` and `127.0.0.1`). A client trusts the emulator
+    /// by adding it as a root certificate of its transport. `None` over
+    /// plain HTTP.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The address the server listens on.
@@ -147,19 +173,19 @@ impl Emulator {
     /// expiry against [`now`](Self::now), that the user exists and that its
     /// tokens were not revoked after this one was issued.
     pub fn verify_acs_token(&self, token: &str) -> Result<AcsTokenClaims, TokenError> {
-        identity::verify_token(&self.state, token)
+        self.state.verify_acs_token(token)
     }
 
     /// Mints an Entra ID token from the emulator's test issuer, to present to
     /// the exchange endpoints as `Authorization: Bearer <token>`.
     pub fn mint_entra_token(&self, spec: EntraTokenSpec) -> EntraToken {
-        exchange::mint(&self.state, &spec)
+        self.state.mint_entra(&spec)
     }
 
     /// Checks a token minted by [`mint_entra_token`](Self::mint_entra_token)
     /// (signature and expiry).
     pub fn verify_entra_token(&self, token: &str) -> Result<EntraTokenClaims, TokenError> {
-        exchange::verify_entra(&self.state, token)
+        self.state.verify_entra(token)
     }
 
     /// An azure_core `TokenCredential` that mints an Entra token for whatever
@@ -188,7 +214,7 @@ impl Emulator {
         lifetime: Duration,
     ) -> Option<AcsToken> {
         let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
-        identity::issue_token(&self.state, user_id, &scopes, lifetime)
+        self.state.issue_token(user_id, &scopes, lifetime)
     }
 
     /// Revokes a user's tokens directly (no HTTP request); false if there is
@@ -246,43 +272,42 @@ impl Emulator {
     /// How many requests to `route` have arrived (faulted, denied and
     /// failed ones included).
     pub fn request_count(&self, route: Route) -> u64 {
-        self.state.faults.count(route)
+        self.state.counters.count(route)
     }
 
     /// How many requests have arrived in all.
     pub fn total_request_count(&self) -> u64 {
-        self.state.faults.total()
+        self.state.counters.total()
     }
 
     /// Sets every request counter back to zero.
     pub fn reset_request_counts(&self) {
-        self.state.faults.reset_counts();
+        self.state.counters.reset();
     }
 
-    /// Stops accepting connections, lets open requests finish (up to 5
-    /// seconds) and waits until the server has stopped.
+    /// Stops accepting connections and closes the listener, closes idle and
+    /// stalled connections at once, lets requests being handled finish (up
+    /// to 5 seconds) and waits until the server has stopped.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(mut task) = self.task.take() {
-            match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
-                Ok(Ok(Ok(()))) => tracing::info!("ACS emulator stopped"),
-                Ok(Ok(Err(e))) => tracing::warn!(error = %e, "ACS emulator stopped with an error"),
-                Ok(Err(e)) => tracing::warn!(error = %e, "ACS emulator task failed"),
-                Err(_) => {
-                    tracing::warn!("ACS emulator did not stop in time; aborting open requests");
-                    task.abort();
-                }
+        if let Some(task) = self.task.take() {
+            match task.await {
+                Ok(Ok(())) => tracing::info!("ACS emulator stopped"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "ACS emulator stopped with an error"),
+                Err(e) => tracing::warn!(error = %e, "ACS emulator task failed"),
             }
         }
     }
 }
 
 impl Drop for Emulator {
+    /// Stops the server without waiting: its task, listener and connections
+    /// are dropped as soon as the runtime gets to them.
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+        if let Some(task) = self.task.take() {
+            task.abort();
         }
     }
 }
@@ -302,17 +327,26 @@ async fn handle(
     axum::extract::State(state): axum::extract::State<Arc<State>>,
     request: Request,
 ) -> Response {
+    let mut response = answer(&state, request).await;
+    add_common_headers(&state, &mut response);
+    response
+}
+
+/// Count, delay, fault, read the body, dispatch.
+async fn answer(state: &Arc<State>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let matched = match match_route(&parts.method, parts.uri.path()) {
         Ok(matched) => matched,
-        Err(error) => {
-            state.faults.arrive(Route::Unmatched);
+        Err(miss) => {
+            state.counters.count_arrival(Route::Unmatched);
+            let error = miss_error(&miss, parts.method.as_str(), parts.uri.path());
             tracing::debug!(status = %error.status, method = %parts.method, "unmatched request");
             return error.into_response();
         }
     };
     let route = matched.route;
-    let latency = state.faults.arrive(route);
+    state.counters.count_arrival(route);
+    let latency = state.faults.latency(route);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -321,13 +355,22 @@ async fn handle(
     } else {
         match read_body(body, state.options.max_body_size).await {
             Ok(body) => {
-                dispatch(&state, &parts, matched, &body).unwrap_or_else(IntoResponse::into_response)
+                dispatch(state, &parts, matched, &body).unwrap_or_else(IntoResponse::into_response)
             }
             Err(error) => error.into_response(),
         }
     };
     tracing::debug!(%route, status = %response.status(), "answered");
     response
+}
+
+/// Headers every answer carries: `Strict-Transport-Security` over TLS.
+fn add_common_headers(state: &State, response: &mut Response) {
+    if state.options.tls {
+        response
+            .headers_mut()
+            .insert("strict-transport-security", HeaderValue::from_static(HSTS));
+    }
 }
 
 fn dispatch(state: &State, parts: &Parts, matched: Matched, body: &[u8]) -> HandlerResult {
@@ -338,13 +381,7 @@ fn dispatch(state: &State, parts: &Parts, matched: Matched, body: &[u8]) -> Hand
         | Route::RevokeAccessTokens
         | Route::DeleteIdentity => {
             check_api_version(&parts.uri, &IDENTITY_API_VERSIONS)?;
-            verify_hmac(
-                &state.signer,
-                parts,
-                body,
-                OffsetDateTime::now_utc(),
-                state.options.clock_skew_tolerance,
-            )?;
+            identity::authenticate(state, parts, body)?;
             match matched.route {
                 Route::CreateIdentity => identity::create(state, &parts.headers, body),
                 Route::IssueAccessToken => identity::issue(state, &parts.headers, identity, body),
@@ -364,6 +401,17 @@ fn dispatch(state: &State, parts: &Parts, matched: Matched, body: &[u8]) -> Hand
 fn exchange_route(state: &State, parts: &Parts, family: Family, body: &[u8]) -> HandlerResult {
     check_api_version(&parts.uri, &[family.api_version()])?;
     exchange::exchange(state, family, &parts.headers, body)
+}
+
+/// The ACS error answering a request no operation matched.
+fn miss_error(miss: &RouteMiss, method: &str, path: &str) -> AcsError {
+    match miss {
+        RouteMiss::NotFound => AcsError::no_route(method, path),
+        RouteMiss::MethodNotAllowed(allowed) => AcsError::method_not_allowed(method, allowed),
+        RouteMiss::BadIdEncoding => {
+            AcsError::bad_request("The identity id in the path is not valid percent-encoded UTF-8.")
+        }
+    }
 }
 
 /// Reads the whole body, answering 413 past `limit` bytes.

@@ -1,9 +1,13 @@
 //! The state shared by every request: configuration, secrets, the clock, the
-//! identities and the fault plan.
+//! identity store, the request counters and the fault plan; and the token
+//! operations that need several of them.
 
-use crate::faults::Faults;
-use crate::identity::Identities;
+use crate::counters::RequestCounters;
+use crate::faults::FaultPlan;
+use crate::jwt::{AcsTokenClaims, EntraTokenClaims, TokenError};
 use crate::options::EmulatorOptions;
+use crate::store::{Identities, TokenStatus};
+use crate::tokens::{self, AcsToken, EntraToken, EntraTokenSpec};
 use azure_communication_common::AccessKeySigner;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -23,7 +27,8 @@ pub(crate) struct State {
     /// Added to the system clock: lets tests move the emulator's time.
     clock_offset: Mutex<time::Duration>,
     pub identities: Identities,
-    pub faults: Faults,
+    pub counters: RequestCounters,
+    pub faults: FaultPlan,
 }
 
 impl State {
@@ -48,7 +53,8 @@ impl State {
             entra_secret: random_bytes(),
             clock_offset: Mutex::new(time::Duration::ZERO),
             identities: Identities::default(),
-            faults: Faults::default(),
+            counters: RequestCounters::default(),
+            faults: FaultPlan::default(),
         })
     }
 
@@ -66,6 +72,48 @@ impl State {
     pub fn advance(&self, by: time::Duration) {
         let mut offset = self.offset();
         *offset = offset.saturating_add(by);
+    }
+
+    /// Issues a token to an existing user. `None` if there is no such user.
+    pub fn issue_token(
+        &self,
+        user_id: &str,
+        scopes: &[String],
+        lifetime: std::time::Duration,
+    ) -> Option<AcsToken> {
+        let sequence = self.identities.next_token(user_id)?;
+        Some(tokens::mint_acs(
+            &self.acs_secret,
+            &self.resource_id,
+            user_id,
+            scopes,
+            lifetime,
+            self.now(),
+            sequence,
+        ))
+    }
+
+    /// Verifies an ACS token: signature, expiry against the emulator's clock,
+    /// that the user still exists and that its tokens were not revoked since.
+    pub fn verify_acs_token(&self, token: &str) -> Result<AcsTokenClaims, TokenError> {
+        let (claims, sequence) = tokens::verify_acs(&self.acs_secret, token, self.now())?;
+        self.identities
+            .check(&claims.user_id(), sequence)
+            .map_err(|status| match status {
+                TokenStatus::UnknownUser => TokenError::UnknownUser,
+                TokenStatus::Revoked => TokenError::Revoked,
+            })?;
+        Ok(claims)
+    }
+
+    /// Mints an Entra token from the test issuer at the emulator's now.
+    pub fn mint_entra(&self, spec: &EntraTokenSpec) -> EntraToken {
+        tokens::mint_entra(&self.entra_secret, spec, self.now())
+    }
+
+    /// Verifies a test-issuer Entra token at the emulator's now.
+    pub fn verify_entra(&self, token: &str) -> Result<EntraTokenClaims, TokenError> {
+        tokens::verify_entra(&self.entra_secret, token, self.now())
     }
 
     fn offset(&self) -> std::sync::MutexGuard<'_, time::Duration> {

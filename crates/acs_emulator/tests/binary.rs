@@ -363,3 +363,56 @@ async fn admin_routes_drive_the_binary_from_outside() {
     signal(&child, "TERM");
     assert!(wait(&mut child).success());
 }
+
+/// Reads stderr lines on a thread and returns the rest of the first one
+/// starting with `prefix` (the thread goes on draining stderr).
+fn stderr_line_starting(child: &mut Child, prefix: &'static str) -> String {
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.strip_prefix(prefix) {
+                let _ = tx.send(rest.to_owned());
+            }
+        }
+    });
+    rx.recv_timeout(READY_TIMEOUT)
+        .unwrap_or_else(|_| panic!("no stderr line starting {prefix:?}"))
+}
+
+#[tokio::test]
+async fn tls_prints_the_ca_file_and_serves_https() {
+    let mut child = spawn(&["--tls"]);
+    let (line, _rest) = first_line(child.stdout.take().unwrap());
+    let (endpoint, key) = parse_connection_string(&line);
+    assert_eq!(endpoint.scheme(), "https");
+    let path = stderr_line_starting(&mut child, "acs-emulator: CA certificate: ");
+    let pem = std::fs::read(&path).expect("the CA file exists");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_only([reqwest::Certificate::from_pem(&pem).unwrap()])
+        .build()
+        .unwrap();
+    let url = endpoint.join("/identities?api-version=2023-10-01").unwrap();
+    let signed = AccessKeySigner::new(key)
+        .unwrap()
+        .sign("POST", &url, b"{}", time::OffsetDateTime::now_utc())
+        .unwrap();
+    let response = client
+        .post(url)
+        .header("x-ms-date", signed.x_ms_date)
+        .header("x-ms-content-sha256", signed.x_ms_content_sha256)
+        .header("authorization", signed.authorization)
+        .body("{}")
+        .send()
+        .await
+        .expect("HTTPS with the printed CA works");
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    signal(&child, "TERM");
+    assert!(wait(&mut child).success());
+    assert!(
+        !std::path::Path::new(&path).exists(),
+        "the CA file is removed at exit"
+    );
+}

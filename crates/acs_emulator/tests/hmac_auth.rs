@@ -146,7 +146,7 @@ async fn malformed_dates_and_authorization_headers_are_denied() {
     assert_denied(&reply, "not an RFC 1123 date");
 
     for (authorization, needle) in [
-        ("Bearer abc", "not an HMAC-SHA256"),
+        ("Basic abc", "not an HMAC-SHA256"),
         ("HMAC-SHA256 Signature=abc", "no SignedHeaders"),
         (
             "HMAC-SHA256 SignedHeaders=host;x-ms-date&Signature=abc",

@@ -35,7 +35,8 @@ use crate::{CommunicationTokenScope, CommunicationUserIdentifierAndToken};
 /// [`CommunicationCredential::Token`]; an `Arc` of a concrete credential such
 /// as azure_identity's `DeveloperToolsCredential` or
 /// `ManagedIdentityCredential` goes straight in, no cast needed. (The
-/// bearer-token path needs an `https://` endpoint, as azure_core requires.)
+/// bearer-token path needs an `https://` endpoint, as azure_core requires;
+/// [`new`](Self::new) refuses an `http://` one.)
 #[derive(Clone)]
 pub struct CommunicationIdentityClient {
     endpoint: Url,
@@ -60,7 +61,8 @@ impl CommunicationIdentityClient {
     ///
     /// `endpoint` is not an absolute `http`/`https` URL with a host and an
     /// empty path (or it is a connection string: use
-    /// [`from_connection_string`](Self::from_connection_string)).
+    /// [`from_connection_string`](Self::from_connection_string)); a token
+    /// credential with an `http://` endpoint (bearer tokens go over TLS only).
     ///
     /// # Example
     ///
@@ -86,6 +88,17 @@ impl CommunicationIdentityClient {
         options: Option<CommunicationIdentityClientOptions>,
     ) -> azure_core::Result<Self> {
         let (endpoint, credential) = parse_client_arguments(endpoint, Some(credential.into()))?;
+        if matches!(credential, CommunicationCredential::Token(_)) && endpoint.scheme() != "https" {
+            // azure_core's bearer policy would refuse every request; say so now.
+            return Err(Error::with_message(
+                ErrorKind::Credential,
+                format!(
+                    "a token credential needs an https:// endpoint, got {endpoint}: bearer \
+                     tokens are never sent over plain HTTP (azure_core refuses to); use the \
+                     resource's https:// endpoint, or its access key for a local http:// emulator"
+                ),
+            ));
+        }
         Ok(Self::build(
             endpoint,
             credential,

@@ -31,7 +31,7 @@ pub(crate) fn expires_in_minutes(expires_in: Option<Duration>) -> azure_core::Re
             ),
         ));
     }
-    if expires_in.subsec_nanos() != 0 || expires_in.as_secs() % 60 != 0 {
+    if expires_in.subsec_nanos() != 0 || !expires_in.as_secs().is_multiple_of(60) {
         return Err(Error::with_message(
             ErrorKind::DataConversion,
             format!(
@@ -47,7 +47,7 @@ pub(crate) fn expires_in_minutes(expires_in: Option<Duration>) -> azure_core::Re
 
 /// A lifetime in the unit a reader expects.
 fn describe(duration: Duration) -> String {
-    if duration.subsec_nanos() == 0 && duration.as_secs() % 60 == 0 {
+    if duration.subsec_nanos() == 0 && duration.as_secs().is_multiple_of(60) {
         format!("{} minutes", duration.as_secs() / 60)
     } else {
         format!("{duration:?}")

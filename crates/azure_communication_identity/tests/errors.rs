@@ -193,40 +193,10 @@ async fn an_injected_failure_reaches_the_caller_with_its_status() {
     );
 }
 
-/// A transport that answers every request with a fixed success status and
-/// body (as a proxy or a wrong endpoint might).
-#[derive(Debug)]
-struct Answer(azure_core::http::StatusCode, &'static str);
-
-#[async_trait::async_trait]
-impl azure_core::http::HttpClient for Answer {
-    async fn execute_request(
-        &self,
-        _request: &azure_core::http::Request,
-    ) -> azure_core::Result<azure_core::http::AsyncRawResponse> {
-        Ok(azure_core::http::AsyncRawResponse::from_bytes(
-            self.0,
-            azure_core::http::headers::Headers::new(),
-            self.1.as_bytes().to_vec(),
-        ))
-    }
-}
-
 #[tokio::test]
 async fn a_success_answer_that_is_not_the_services_json_is_named_not_quoted() {
     let body = r#"{"token":"eyJ.not-for-logs.sig"}"#;
-    let options = support::with_client_options(azure_core::http::ClientOptions {
-        transport: Some(azure_core::http::Transport::new(std::sync::Arc::new(
-            Answer(StatusCode::Ok, body),
-        ))),
-        retry: azure_core::http::RetryOptions::none(),
-        ..Default::default()
-    });
-    let client = CommunicationIdentityClient::from_connection_string(
-        "endpoint=https://contoso.communication.azure.com/;accesskey=cHc9PQ==",
-        Some(options),
-    )
-    .unwrap();
+    let client = support::client_answering(StatusCode::Ok, body);
     let user = CommunicationUserIdentifier::new("8:acs:r_u");
     let error = client
         .get_token(&user, &[Scope::Chat], None, None)

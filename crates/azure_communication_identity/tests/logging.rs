@@ -58,6 +58,33 @@ async fn no_key_or_token_is_logged_and_each_operation_has_its_span() {
     emulator.fail_next(1, 503);
     client.create_user(None).await.unwrap_err();
 
+    // A Teams user's Entra token, exchanged, then echoed in a refusal.
+    let entra_token = "eyJ0eXAiOiJKV1QifQ.eyJvaWQiOiJ0ZWFtcyJ9.teams-entra-signature-xyz";
+    secrets.push(entra_token.to_owned());
+    let exchanged = "eyJ0eXAiOiJKV1QifQ.eyJza3lwZWlkIjoiYSJ9.exchanged-acs-signature-xyz";
+    secrets.push(exchanged.to_owned());
+    let answer = format!(r#"{{"token":"{exchanged}","expiresOn":"2030-01-01T00:00:00Z"}}"#);
+    support::client_answering(azure_core::http::StatusCode::Ok, &answer)
+        .get_token_for_teams_user(
+            &azure_core::credentials::Secret::new(entra_token),
+            "app",
+            "oid",
+            None,
+        )
+        .await
+        .unwrap();
+    let echo =
+        format!(r#"{{"error":{{"code":"InvalidAccessToken","message":"bad {entra_token}"}}}}"#);
+    support::client_answering(azure_core::http::StatusCode::Unauthorized, &echo)
+        .get_token_for_teams_user(
+            &azure_core::credentials::Secret::new(entra_token),
+            "app",
+            "oid",
+            None,
+        )
+        .await
+        .unwrap_err();
+
     let text = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     for secret in &secrets {
         assert!(
@@ -78,10 +105,12 @@ async fn no_key_or_token_is_logged_and_each_operation_has_its_span() {
         "CommunicationIdentityClient::get_token",
         "CommunicationIdentityClient::revoke_tokens",
         "CommunicationIdentityClient::delete_user",
+        "CommunicationIdentityClient::get_token_for_teams_user",
     ] {
         assert!(text.contains(span), "no span {span}:\n{text}");
     }
     // The logs say what happened, with the user's id (not a secret).
     assert!(text.contains(user.id()), "{text}");
     assert!(text.contains("IdentityNotFound"), "{text}");
+    assert!(text.contains("InvalidAccessToken"), "{text}");
 }

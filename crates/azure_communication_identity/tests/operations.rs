@@ -223,14 +223,56 @@ async fn api_version_is_sent_and_configurable() {
 async fn ids_that_need_escaping_stay_one_path_segment() {
     let emulator = emulator().await;
     let client = client(&emulator);
-    // Not a user: '/', '?' and '#' must not change the route.
-    let user = CommunicationUserIdentifier::new("8:acs:a/b?c#d");
+    // Not a user of this resource's: '/', '?' and '#' must not change the route.
+    let id = format!("8:acs:{}_a/b?c#d", emulator.resource_id());
+    let user = CommunicationUserIdentifier::new(&id);
     let error = client.revoke_tokens(&user, None).await.unwrap_err();
     let service = assert_service_error(&error, StatusCode::NotFound, "IdentityNotFound");
-    assert!(
-        service.message().contains("8:acs:a/b?c#d"),
-        "{}",
-        service.message()
-    );
+    assert!(service.message().contains(&id), "{}", service.message());
     assert_eq!(emulator.request_count(Route::RevokeAccessTokens), 1);
+}
+
+/// Emulator only: the lifetime header, set by a per-call policy the caller
+/// adds through azure_core's client options (as the quickstart does).
+#[derive(Debug)]
+struct ShortLivedTokens(u64);
+
+#[async_trait::async_trait]
+impl azure_core::http::policies::Policy for ShortLivedTokens {
+    async fn send(
+        &self,
+        ctx: &azure_core::http::Context,
+        request: &mut azure_core::http::Request,
+        next: &[std::sync::Arc<dyn azure_core::http::policies::Policy>],
+    ) -> azure_core::http::policies::PolicyResult {
+        request.insert_header(acs_emulator::TOKEN_LIFETIME_HEADER, self.0.to_string());
+        next[0].send(ctx, request, &next[1..]).await
+    }
+}
+
+#[tokio::test]
+async fn a_caller_policy_can_ask_the_emulator_for_short_tokens() {
+    let emulator = emulator().await;
+    let mut options = no_retry();
+    options.client_options.per_call_policies = vec![std::sync::Arc::new(ShortLivedTokens(8))];
+    let client = CommunicationIdentityClient::from_connection_string(
+        &emulator.connection_string(),
+        Some(options),
+    )
+    .unwrap();
+    let created = client
+        .create_user_and_token(&[Scope::Chat], None, None)
+        .await
+        .unwrap();
+    let claims = emulator
+        .verify_acs_token(created.access_token.token.secret())
+        .unwrap();
+    assert_eq!(claims.exp - claims.iat, 8);
+    // Debug output of the result shows the user, not the token.
+    let debug = format!("{created:?}");
+    assert!(debug.contains(created.user.id()), "{debug}");
+    assert!(
+        !debug.contains(created.access_token.token.secret()),
+        "{debug}"
+    );
 }

@@ -102,8 +102,9 @@ async fn when_retries_run_out_the_last_answer_is_the_error() {
 async fn client_errors_are_not_retried() {
     let emulator = emulator().await;
     let client = retrying_client(&emulator, 3);
-    let user = azure_communication_common::CommunicationUserIdentifier::new("8:acs:nobody");
+    let user = client.create_user(None).await.unwrap();
+    client.delete_user(&user, None).await.unwrap();
     let error = client.delete_user(&user, None).await.unwrap_err();
     assert_eq!(error.http_status(), Some(StatusCode::NotFound));
-    assert_eq!(emulator.request_count(Route::DeleteIdentity), 1);
+    assert_eq!(emulator.request_count(Route::DeleteIdentity), 2);
 }

@@ -2,11 +2,14 @@
 //!
 //! ```text
 //! acs-emulator [--listen 127.0.0.1:0] [--access-key BASE64] [--token-lifetime DURATION]
-//!              [--allow-short-token-lifetimes] [--allow-non-loopback]
+//!              [--allow-short-token-lifetimes] [--allow-non-loopback] [--tls]
 //! ```
 //!
 //! When ready it prints exactly one line on stdout, its connection string
-//! `endpoint=http://127.0.0.1:PORT/;accesskey=...`, and logs to stderr
+//! `endpoint=http://127.0.0.1:PORT/;accesskey=...`, and logs to stderr. With
+//! `--tls` it serves HTTPS (`endpoint=https://...`) and first writes its CA
+//! certificate to a PEM file whose path it prints on stderr as
+//! `acs-emulator: CA certificate: PATH` (the file is removed at exit). It logs to stderr
 //! (`RUST_LOG` filters, default `info`). It exits 0 after a clean stop, 1 when
 //! it cannot start and 2 on a usage error.
 #![forbid(unsafe_code)]
@@ -32,6 +35,10 @@ Options:
                                  e.g. 90s, 15m, 1h, 1d [default: 24h]
   --allow-short-token-lifetimes  accept expiresInMinutes from 1 (the service: 60)
   --allow-non-loopback           allow ADDR to be a non-loopback address
+  --tls                          serve HTTPS with a certificate for localhost and
+                                 127.0.0.1 signed by a CA generated at start; the
+                                 CA's PEM file path is printed on stderr as
+                                 'acs-emulator: CA certificate: PATH'
   -h, --help                     print this help
   -V, --version                  print the version";
 
@@ -51,13 +58,15 @@ struct Args {
     token_lifetime: Option<Duration>,
     allow_short_token_lifetimes: bool,
     allow_non_loopback: bool,
+    tls: bool,
 }
 
 impl Args {
     fn options(self) -> EmulatorOptions {
         let mut options = EmulatorOptions::new()
             .allow_short_token_lifetimes(self.allow_short_token_lifetimes)
-            .allow_non_loopback(self.allow_non_loopback);
+            .allow_non_loopback(self.allow_non_loopback)
+            .tls(self.tls);
         if let Some(listen) = self.listen {
             options = options.listen(listen);
         }
@@ -83,6 +92,7 @@ where
         token_lifetime: None,
         allow_short_token_lifetimes: false,
         allow_non_loopback: false,
+        tls: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -117,6 +127,7 @@ where
                 parsed.allow_short_token_lifetimes = true;
             }
             "--allow-non-loopback" if inline.is_none() => parsed.allow_non_loopback = true,
+            "--tls" if inline.is_none() => parsed.tls = true,
             _ => return Err(format!("unknown argument '{arg}'")),
         }
     }
@@ -199,6 +210,37 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let ca_file = match emulator.ca_certificate_pem() {
+        Some(pem) => match write_ca_file(pem) {
+            Ok(path) => {
+                eprintln!("acs-emulator: CA certificate: {}", path.display());
+                Some(path)
+            }
+            Err(e) => {
+                eprintln!("acs-emulator: cannot write the CA certificate file: {e}");
+                emulator.shutdown().await;
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
+    let code = serve_until_stopped(emulator).await;
+    if let Some(path) = ca_file {
+        let _ = std::fs::remove_file(path);
+    }
+    code
+}
+
+/// Writes the CA certificate to `acs-emulator-{pid}-ca.pem` in the temporary
+/// directory.
+fn write_ca_file(pem: &str) -> std::io::Result<std::path::PathBuf> {
+    let path = std::env::temp_dir().join(format!("acs-emulator-{}-ca.pem", std::process::id()));
+    std::fs::write(&path, pem)?;
+    Ok(path)
+}
+
+/// Prints the connection string and serves until Ctrl-C or SIGTERM.
+async fn serve_until_stopped(emulator: Emulator) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     if writeln!(stdout, "{}", emulator.connection_string())
         .and_then(|()| stdout.flush())
@@ -257,6 +299,7 @@ mod tests {
         assert_eq!(args.token_lifetime, None);
         assert!(!args.allow_short_token_lifetimes);
         assert!(!args.allow_non_loopback);
+        assert!(!args.tls);
     }
 
     #[test]
@@ -269,12 +312,14 @@ mod tests {
             "90s",
             "--allow-short-token-lifetimes",
             "--allow-non-loopback",
+            "--tls",
         ]);
         assert_eq!(args.listen, Some("127.0.0.1:8080".parse().unwrap()));
         assert_eq!(args.access_key.as_deref(), Some("pw=="));
         assert_eq!(args.token_lifetime, Some(Duration::from_secs(90)));
         assert!(args.allow_short_token_lifetimes);
         assert!(args.allow_non_loopback);
+        assert!(args.tls);
         let args = run_args(&["--listen=[::1]:0", "--token-lifetime=1h"]);
         assert_eq!(args.listen, Some("[::1]:0".parse().unwrap()));
         assert_eq!(args.token_lifetime, Some(Duration::from_secs(3600)));

@@ -183,3 +183,24 @@ pub async fn exchange(emulator: &Emulator, path_and_query: &str, bearer: Option<
     )
     .await
 }
+
+/// Sends a request with `Authorization: Bearer <token>`.
+pub async fn send_bearer(
+    emulator: &Emulator,
+    method: Method,
+    path_and_query: &str,
+    token: &str,
+    body: &[u8],
+) -> Reply {
+    let headers = vec![
+        ("authorization", format!("Bearer {token}")),
+        ("content-type", "application/json".to_owned()),
+    ];
+    send(
+        method,
+        url(emulator, path_and_query),
+        headers,
+        body.to_vec(),
+    )
+    .await
+}

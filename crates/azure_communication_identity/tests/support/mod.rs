@@ -85,3 +85,69 @@ pub fn assert_service_error(
     assert_eq!(service.code(), Some(code), "{error}");
     service.clone()
 }
+
+/// A transport that answers every request with a fixed status and body (as
+/// a proxy, a wrong endpoint or a service echoing its input might).
+#[derive(Debug)]
+pub struct Answer(pub StatusCode, pub String);
+
+#[async_trait::async_trait]
+impl azure_core::http::HttpClient for Answer {
+    async fn execute_request(
+        &self,
+        _request: &azure_core::http::Request,
+    ) -> azure_core::Result<azure_core::http::AsyncRawResponse> {
+        Ok(azure_core::http::AsyncRawResponse::from_bytes(
+            self.0,
+            azure_core::http::headers::Headers::new(),
+            self.1.clone().into_bytes(),
+        ))
+    }
+}
+
+/// A client of a made-up https resource whose every answer is `status` and
+/// `body`, without retries.
+pub fn client_answering(status: StatusCode, body: &str) -> CommunicationIdentityClient {
+    let options = with_client_options(ClientOptions {
+        transport: Some(azure_core::http::Transport::new(std::sync::Arc::new(
+            Answer(status, body.to_owned()),
+        ))),
+        retry: RetryOptions::none(),
+        ..Default::default()
+    });
+    CommunicationIdentityClient::from_connection_string(
+        "endpoint=https://contoso.communication.azure.com/;accesskey=cHc9PQ==",
+        Some(options),
+    )
+    .unwrap()
+}
+
+/// A started emulator serving HTTPS with its own generated CA.
+pub async fn https_emulator() -> Emulator {
+    Emulator::start(EmulatorOptions::new().tls(true))
+        .await
+        .expect("the emulator starts on loopback with TLS")
+}
+
+/// azure_core's reqwest transport trusting only `emulator`'s CA.
+pub fn https_transport(emulator: &Emulator) -> azure_core::http::Transport {
+    let pem = emulator
+        .ca_certificate_pem()
+        .expect("the emulator serves HTTPS");
+    let ca = reqwest::Certificate::from_pem(pem.as_bytes()).unwrap();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_only([ca])
+        .build()
+        .unwrap();
+    azure_core::http::Transport::new(std::sync::Arc::new(client))
+}
+
+/// Options for an HTTPS emulator: its CA trusted, no retries.
+pub fn https_options(emulator: &Emulator) -> CommunicationIdentityClientOptions {
+    with_client_options(ClientOptions {
+        transport: Some(https_transport(emulator)),
+        retry: RetryOptions::none(),
+        ..Default::default()
+    })
+}
