@@ -71,7 +71,7 @@ pub(crate) fn verify_hmac(
 
     if content_hash != AccessKeySigner::content_hash(body) {
         return Err(AcsError::denied(
-            "Content hash mismatch: x-ms-content-sha256 is not the SHA-256 of the body received.",
+            "Request 'x-ms-content-sha256' differs from generated content hash.",
         ));
     }
 

@@ -38,8 +38,6 @@ const MAX_HEADER_LIFETIME_SECONDS: u64 = 24 * 60 * 60;
 pub(crate) struct CreateRequest {
     pub create_token_with_scopes: Option<Vec<String>>,
     pub expires_in_minutes: Option<i64>,
-    /// Not a service property; caught because it silently does nothing there.
-    pub create_token_for: Option<serde_json::Value>,
 }
 
 /// `POST /identities/{id}/:issueAccessToken` body.
@@ -48,6 +46,23 @@ pub(crate) struct CreateRequest {
 pub(crate) struct IssueRequest {
     pub scopes: Option<Vec<String>>,
     pub expires_in_minutes: Option<i64>,
+}
+
+/// `POST /teamsUser/:exchangeAccessToken` body (2022-06-01 and later:
+/// `appId` and `userId` are required).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TeamsUserExchangeRequest {
+    pub token: Option<String>,
+    pub app_id: Option<String>,
+    pub user_id: Option<String>,
+}
+
+/// The service's model-binding answer for a required property that is
+/// missing or null: target and message name it in PascalCase,
+/// `Scopes: The Scopes field is required.`
+pub(crate) fn required_field(pascal: &'static str) -> AcsError {
+    AcsError::validation(pascal, format!("{pascal}: The {pascal} field is required."))
 }
 
 /// The lifetime for a token requested with these headers and
@@ -84,10 +99,10 @@ pub(crate) fn requested_lifetime(
             };
             if !allowed.contains(&minutes) {
                 return Err(AcsError::validation(
-                    "expiresInMinutes",
+                    "ExpiresInMinutes",
                     format!(
-                        "Invalid value for expiresInMinutes: {minutes}. The token expiration \
-                         must be between {} and {} minutes.",
+                        "ExpiresInMinutes value {minutes} is invalid. Value must be within the \
+                         [{}, {}] interval.",
                         allowed.start(),
                         allowed.end()
                     ),

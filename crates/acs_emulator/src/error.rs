@@ -49,6 +49,16 @@ impl AcsError {
         Self::new(StatusCode::BAD_REQUEST, "ValidationError", message).with_target(target)
     }
 
+    /// 401 `IdentityNotOwned`: the id is another resource's, as the service
+    /// answers for issue, revoke and delete.
+    pub fn identity_not_owned() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "IdentityNotOwned",
+            "Provided identity doesn't belong to the resource.",
+        )
+    }
+
     /// 404 `IdentityNotFound`.
     pub fn identity_not_found(id: &str) -> Self {
         Self::new(
@@ -100,12 +110,14 @@ impl IntoResponse for AcsError {
 /// Result of a handler: a response or an ACS error.
 pub(crate) type HandlerResult = Result<Response, AcsError>;
 
-/// A JSON response with the given status.
+/// A JSON success response with the given status, typed
+/// `application/json; charset=utf-8` as the service's success bodies are
+/// (its error bodies are plain `application/json`).
 pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
     let mut response = (status, body.to_string()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
+        HeaderValue::from_static("application/json; charset=utf-8"),
     );
     response
 }

@@ -95,7 +95,16 @@ pub(crate) fn exchange(
     let now = state.now().unix_timestamp();
     let until_entra_expiry = Duration::from_secs(claims.exp.saturating_sub(now).unsigned_abs());
     let lifetime = lifetime.min(until_entra_expiry);
-    let id = format!("8:acs:{}_{}_{}", state.resource_id, claims.tid, claims.oid);
+    // The Entra exchange's identities carry `wf`, as the 2025-03-02-preview
+    // example ExchangeEntraIdToken.json shows; the Teams extension's do not.
+    let marker = match family {
+        Family::Entra => "wf_",
+        Family::TeamsExtension => "",
+    };
+    let id = format!(
+        "8:acs:{}_{marker}{}_{}",
+        state.resource_id, claims.tid, claims.oid
+    );
     state.identities.insert(&id);
     let token = state
         .issue_token(&id, &family.scopes(), lifetime)
@@ -135,6 +144,7 @@ mod tests {
             scp: scp.into(),
             tid: String::new(),
             oid: String::new(),
+            appid: String::new(),
             sub: String::new(),
             iat: 0,
             nbf: 0,

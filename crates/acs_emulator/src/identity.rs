@@ -3,7 +3,9 @@
 //! access key (HMAC) or an Entra bearer token, as the service accepts both.
 
 use crate::auth::verify_hmac;
-use crate::bodies::{parse_body, requested_lifetime, validate_scopes, CreateRequest, IssueRequest};
+use crate::bodies::{
+    parse_body, requested_lifetime, required_field, validate_scopes, CreateRequest, IssueRequest,
+};
 use crate::entra_auth::{authenticate_bearer, is_bearer, COMMUNICATION_AUDIENCE};
 use crate::error::{json_response, AcsError, HandlerResult};
 use crate::state::{random_guid, State};
@@ -37,14 +39,9 @@ pub(crate) fn authenticate(state: &State, parts: &Parts, body: &[u8]) -> Result<
 
 /// `POST /identities` → 201 `{"identity":{"id"},"accessToken"?}`.
 pub(crate) fn create(state: &State, headers: &HeaderMap, body: &[u8]) -> HandlerResult {
+    // Unknown members (e.g. createTokenFor) are ignored, as the service's
+    // model binding ignores them.
     let request: CreateRequest = parse_body(body, true)?;
-    if request.create_token_for.is_some() {
-        return Err(AcsError::validation(
-            "createTokenFor",
-            "createTokenFor is not a property of this operation; the service names it \
-             createTokenWithScopes.",
-        ));
-    }
     let lifetime = requested_lifetime(&state.options, headers, request.expires_in_minutes)?;
     let scopes = match request.create_token_with_scopes {
         Some(scopes) => validate_scopes(scopes, "createTokenWithScopes")?,
@@ -63,25 +60,37 @@ pub(crate) fn create(state: &State, headers: &HeaderMap, body: &[u8]) -> Handler
     Ok(json_response(StatusCode::CREATED, &response))
 }
 
+/// 401 `IdentityNotOwned` unless `id` is an ACS user id of this resource,
+/// `8:acs:{resource id}_...`.
+fn check_owned(state: &State, id: &str) -> Result<(), AcsError> {
+    let owned = id
+        .strip_prefix("8:acs:")
+        .and_then(|rest| rest.strip_prefix(state.resource_id.as_str()))
+        .is_some_and(|rest| rest.starts_with('_'));
+    if owned {
+        Ok(())
+    } else {
+        Err(AcsError::identity_not_owned())
+    }
+}
+
 /// `POST /identities/{id}/:issueAccessToken` → 200 `{"token","expiresOn"}`.
 pub(crate) fn issue(state: &State, headers: &HeaderMap, id: &str, body: &[u8]) -> HandlerResult {
+    check_owned(state, id)?;
     if !state.identities.contains(id) {
         return Err(AcsError::identity_not_found(id));
     }
     let request: IssueRequest = parse_body(body, false)?;
     let Some(scopes) = request.scopes else {
-        return Err(AcsError::validation(
-            "scopes",
-            "The scopes field is required.",
-        ));
+        return Err(required_field("Scopes"));
     };
-    let scopes = validate_scopes(scopes, "scopes")?;
     if scopes.is_empty() {
         return Err(AcsError::validation(
             "scopes",
-            "At least one scope is required.",
+            "Invalid scopes - Scopes field is required.",
         ));
     }
+    let scopes = validate_scopes(scopes, "scopes")?;
     let lifetime = requested_lifetime(&state.options, headers, request.expires_in_minutes)?;
     let token = state
         .issue_token(id, &scopes, lifetime)
@@ -92,6 +101,7 @@ pub(crate) fn issue(state: &State, headers: &HeaderMap, id: &str, body: &[u8]) -
 
 /// `POST /identities/{id}/:revokeAccessTokens` → 204.
 pub(crate) fn revoke(state: &State, id: &str) -> HandlerResult {
+    check_owned(state, id)?;
     if !state.identities.revoke(id) {
         return Err(AcsError::identity_not_found(id));
     }
@@ -101,6 +111,7 @@ pub(crate) fn revoke(state: &State, id: &str) -> HandlerResult {
 
 /// `DELETE /identities/{id}` → 204.
 pub(crate) fn delete(state: &State, id: &str) -> HandlerResult {
+    check_owned(state, id)?;
     if !state.identities.remove(id) {
         return Err(AcsError::identity_not_found(id));
     }

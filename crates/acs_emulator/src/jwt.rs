@@ -68,6 +68,10 @@ pub struct EntraTokenClaims {
     pub tid: String,
     /// Object id of the user.
     pub oid: String,
+    /// Application (client) id of the Entra application the token was
+    /// issued to.
+    #[serde(default)]
+    pub appid: String,
     /// Subject.
     pub sub: String,
     /// Issued at, seconds since the Unix epoch.

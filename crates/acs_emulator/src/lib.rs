@@ -167,12 +167,13 @@
 //!
 //! # Deviations from the service
 //!
-//! - Error messages are the emulator's own, written to say which check
-//!   failed; codes follow the service where known.
-//! - `createTokenFor` in a create request is rejected (400) rather than
-//!   ignored: the service's property is `createTokenWithScopes`.
-//! - Exchanged identities are `8:acs:{resource}_{tenant}_{object}` for both
-//!   families; `expiresOn` always has whole seconds equal to the JWT's `exp`.
+//! - Error messages are the service's where a recording shows them
+//!   (validation, ownership, Teams exchange, content hash); elsewhere the
+//!   emulator's own, written to say which check failed.
+//! - Exchanged identities are `8:acs:{resource}_wf_{tenant}_{object}` (Entra,
+//!   as the specification's example) and `8:acs:{resource}_{tenant}_{object}`
+//!   (Teams extension); `expiresOn` always has whole seconds equal to the
+//!   JWT's `exp`.
 //! - Nothing is persisted; the emulator forgets everything when it stops.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -183,7 +184,8 @@
 // 2. on leaves: `versions`, `bodies` (request bodies), `auth`, `counters`, `faults`,
 //    `tokens` (token minting and verification);
 // 3. `state` (the shared state), then `credential` and `entra_auth`;
-// 4. one handler module per route family: `identity`, `exchange`, `admin`;
+// 4. one handler module per route family: `identity`, `teams_user`,
+//    `exchange`, `admin`;
 // 5. `server`.
 mod error;
 mod jwt;
@@ -207,6 +209,7 @@ mod state;
 mod admin;
 mod exchange;
 mod identity;
+mod teams_user;
 
 mod server;
 
@@ -223,6 +226,6 @@ pub use options::{
 pub use route::Route;
 pub use server::{Emulator, IDENTITY_API_VERSIONS};
 pub use tokens::{
-    AcsToken, EntraToken, EntraTokenSpec, DEFAULT_ENTRA_TOKEN_LIFETIME, DEFAULT_OBJECT_ID,
-    DEFAULT_TENANT_ID,
+    AcsToken, EntraToken, EntraTokenSpec, DEFAULT_APP_ID, DEFAULT_ENTRA_TOKEN_LIFETIME,
+    DEFAULT_OBJECT_ID, DEFAULT_TENANT_ID,
 };

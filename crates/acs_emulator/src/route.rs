@@ -27,6 +27,8 @@ pub enum Route {
     ExchangeEntraToken,
     /// `POST /access/teamsExtension/:exchangeAccessToken`
     ExchangeTeamsExtensionToken,
+    /// `POST /teamsUser/:exchangeAccessToken`
+    ExchangeTeamsUserToken,
     /// Any request no operation matched (answered 404 or 405).
     Unmatched,
     /// The emulator-only admin routes under `/emulator/` (never delayed or
@@ -36,13 +38,14 @@ pub enum Route {
 
 impl Route {
     /// Every route, in declaration order.
-    pub const ALL: [Route; 8] = [
+    pub const ALL: [Route; 9] = [
         Route::CreateIdentity,
         Route::IssueAccessToken,
         Route::RevokeAccessTokens,
         Route::DeleteIdentity,
         Route::ExchangeEntraToken,
         Route::ExchangeTeamsExtensionToken,
+        Route::ExchangeTeamsUserToken,
         Route::Unmatched,
         Route::Admin,
     ];
@@ -56,6 +59,7 @@ impl Route {
             Route::DeleteIdentity => "DeleteIdentity",
             Route::ExchangeEntraToken => "ExchangeEntraToken",
             Route::ExchangeTeamsExtensionToken => "ExchangeTeamsExtensionToken",
+            Route::ExchangeTeamsUserToken => "ExchangeTeamsUserToken",
             Route::Unmatched => "Unmatched",
             Route::Admin => "Admin",
         }
@@ -111,6 +115,7 @@ const ISSUE_SUFFIX: &str = "/:issueAccessToken";
 const REVOKE_SUFFIX: &str = "/:revokeAccessTokens";
 const ENTRA_EXCHANGE: &str = "/access/entra/:exchangeAccessToken";
 const TEAMS_EXTENSION_EXCHANGE: &str = "/access/teamsExtension/:exchangeAccessToken";
+const TEAMS_USER_EXCHANGE: &str = "/teamsUser/:exchangeAccessToken";
 
 /// Maps a method and a request path (no query) to an operation, or to the
 /// miss to answer with.
@@ -137,6 +142,7 @@ pub(crate) fn match_route(method: &Method, path: &str) -> Result<Matched, RouteM
         TEAMS_EXTENSION_EXCHANGE => {
             return plain(Route::ExchangeTeamsExtensionToken, &Method::POST)
         }
+        TEAMS_USER_EXCHANGE => return plain(Route::ExchangeTeamsUserToken, &Method::POST),
         _ => {}
     }
     let Some(rest) = path
@@ -202,6 +208,10 @@ mod tests {
         assert_eq!(
             ok(Method::POST, "/access/teamsExtension/:exchangeAccessToken"),
             (Route::ExchangeTeamsExtensionToken, None)
+        );
+        assert_eq!(
+            ok(Method::POST, "/teamsUser/:exchangeAccessToken"),
+            (Route::ExchangeTeamsUserToken, None)
         );
     }
 

@@ -11,6 +11,7 @@ use crate::options::EmulatorOptions;
 use crate::route::{match_route, Matched, Route, RouteMiss};
 use crate::serve::{serve, ConnectionSettings};
 use crate::state::{random_guid, State};
+use crate::teams_user;
 use crate::tls::Tls;
 use crate::tokens::{AcsToken, EntraToken, EntraTokenSpec};
 use crate::versions::check_api_version;
@@ -31,9 +32,36 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
-/// api-versions of the identity operations the emulator serves (the shapes
-/// of 2023-10-01).
-pub const IDENTITY_API_VERSIONS: [&str; 2] = ["2023-10-01", "2025-06-30"];
+/// api-versions of the identity operations the emulator serves: those the
+/// service's `api-supported-versions` header lists, and 2025-06-30 of the
+/// specification. Create, issue, revoke and delete have the same shapes in
+/// all of them.
+pub const IDENTITY_API_VERSIONS: [&str; 8] = [
+    "2021-03-07",
+    "2021-10-31-preview",
+    "2021-11-01",
+    "2022-06-01",
+    "2022-10-01",
+    "2023-10-01",
+    "2025-03-02-preview",
+    "2025-06-30",
+];
+
+/// api-versions of the Teams user exchange (it first appeared in
+/// 2021-10-31-preview); before 2022-06-01 its body is `{token}` alone.
+const TEAMS_USER_API_VERSIONS: [&str; 7] = [
+    "2021-10-31-preview",
+    "2021-11-01",
+    "2022-06-01",
+    "2022-10-01",
+    "2023-10-01",
+    "2025-03-02-preview",
+    "2025-06-30",
+];
+
+/// Versions whose Teams user exchange takes `{token}` without `appId` and
+/// `userId`.
+const TEAMS_USER_TOKEN_ONLY_VERSIONS: [&str; 2] = ["2021-10-31-preview", "2021-11-01"];
 
 /// How much of an oversize body is read and dropped before answering 413.
 const MAX_DRAIN: usize = 16 * 1024 * 1024;
@@ -327,9 +355,35 @@ async fn handle(
     axum::extract::State(state): axum::extract::State<Arc<State>>,
     request: Request,
 ) -> Response {
+    let client_request_id = request.headers().get("x-ms-client-request-id").cloned();
+    let supported = supported_versions(request.uri().path());
     let mut response = answer(&state, request).await;
     add_common_headers(&state, &mut response);
+    let headers = response.headers_mut();
+    if let Some(id) = client_request_id {
+        headers.insert("x-ms-client-request-id", id);
+    }
+    if let Some(supported) = supported {
+        headers.insert("api-supported-versions", supported);
+    }
     response
+}
+
+/// The `api-supported-versions` header for a path: every version of the
+/// route family, comma separated as the service writes it.
+fn supported_versions(path: &str) -> Option<HeaderValue> {
+    let versions: &[&str] = if path.starts_with("/identities") {
+        &IDENTITY_API_VERSIONS
+    } else if path.starts_with("/teamsUser/") {
+        &TEAMS_USER_API_VERSIONS
+    } else if path.starts_with("/access/entra/") {
+        &[crate::exchange::ENTRA_API_VERSION]
+    } else if path.starts_with("/access/teamsExtension/") {
+        &[crate::exchange::TEAMS_EXTENSION_API_VERSION]
+    } else {
+        return None;
+    };
+    HeaderValue::from_str(&versions.join(", ")).ok()
 }
 
 /// Count, delay, fault, read the body, dispatch.
@@ -364,8 +418,21 @@ async fn answer(state: &Arc<State>, request: Request) -> Response {
     response
 }
 
-/// Headers every answer carries: `Strict-Transport-Security` over TLS.
+/// Headers every answer carries: an `MS-CV` correlation vector and an
+/// `x-ms-request-id` (fresh for each answer), `Strict-Transport-Security`
+/// over TLS.
 fn add_common_headers(state: &State, response: &mut Response) {
+    let cv = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD_NO_PAD,
+        crate::state::random_bytes::<16>(),
+    );
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&format!("{cv}.0")) {
+        headers.insert("ms-cv", value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&random_guid()) {
+        headers.insert("x-ms-request-id", value);
+    }
     if state.options.tls {
         response
             .headers_mut()
@@ -388,6 +455,17 @@ fn dispatch(state: &State, parts: &Parts, matched: Matched, body: &[u8]) -> Hand
                 Route::RevokeAccessTokens => identity::revoke(state, identity),
                 _ => identity::delete(state, identity),
             }
+        }
+        Route::ExchangeTeamsUserToken => {
+            check_api_version(&parts.uri, &TEAMS_USER_API_VERSIONS)?;
+            identity::authenticate(state, parts, body)?;
+            let token_only = TEAMS_USER_TOKEN_ONLY_VERSIONS.iter().any(|v| {
+                parts
+                    .uri
+                    .query()
+                    .is_some_and(|q| q.contains(&format!("api-version={v}")))
+            });
+            teams_user::exchange(state, body, token_only)
         }
         Route::ExchangeEntraToken => exchange_route(state, parts, Family::Entra, body),
         Route::ExchangeTeamsExtensionToken => {

@@ -16,6 +16,8 @@ const SCP: u32 = 1792;
 pub const DEFAULT_TENANT_ID: &str = "00000000-0000-4000-8000-00000000e417";
 /// Object id of minted tokens unless set.
 pub const DEFAULT_OBJECT_ID: &str = "00000000-0000-4000-8000-0000000000b1";
+/// Application (client) id of minted tokens unless set.
+pub const DEFAULT_APP_ID: &str = "00000000-0000-4000-8000-0000000a9901";
 /// Lifetime of minted tokens unless set: one hour.
 pub const DEFAULT_ENTRA_TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
 
@@ -132,6 +134,7 @@ pub struct EntraTokenSpec {
     expires_in: Duration,
     tenant_id: String,
     object_id: String,
+    app_id: String,
 }
 
 impl Default for EntraTokenSpec {
@@ -156,6 +159,7 @@ impl EntraTokenSpec {
             expires_in: DEFAULT_ENTRA_TOKEN_LIFETIME,
             tenant_id: DEFAULT_TENANT_ID.into(),
             object_id: DEFAULT_OBJECT_ID.into(),
+            app_id: DEFAULT_APP_ID.into(),
         }
     }
 
@@ -176,6 +180,14 @@ impl EntraTokenSpec {
     /// The user's object id (`oid`, also `sub`).
     pub fn object_id(mut self, object_id: impl Into<String>) -> Self {
         self.object_id = object_id.into();
+        self
+    }
+
+    /// The application (client) id the token was issued to (`appid`),
+    /// default [`DEFAULT_APP_ID`]. The Teams user exchange checks it against
+    /// the request's `appId`.
+    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.app_id = app_id.into();
         self
     }
 }
@@ -227,6 +239,7 @@ pub(crate) fn mint_entra(secret: &[u8], spec: &EntraTokenSpec, now: OffsetDateTi
         scp: scp.join(" "),
         tid: spec.tenant_id.clone(),
         oid: spec.object_id.clone(),
+        appid: spec.app_id.clone(),
         sub: spec.object_id.clone(),
         iat,
         nbf: iat,

@@ -237,11 +237,14 @@ async fn expires_in_minutes_is_validated_as_the_service_does() {
         .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{minutes}");
         assert_eq!(reply.code(), "ValidationError");
-        assert_eq!(reply.json()["error"]["target"], "expiresInMinutes");
-        assert!(
-            reply.message().contains("between 60 and 1440"),
-            "{}",
-            reply.message()
+        // JS SDK test/public/node/tokenCustomExpiration.node.spec.ts
+        assert_eq!(reply.json()["error"]["target"], "ExpiresInMinutes");
+        assert_eq!(
+            reply.message(),
+            format!(
+                "ExpiresInMinutes value {minutes} is invalid. Value must be within the \
+                 [60, 1440] interval."
+            )
         );
     }
     for minutes in [60, 61, 1440] {
@@ -283,7 +286,7 @@ async fn short_lifetimes_when_allowed() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.message().contains("between 1 and 1440"));
+    assert!(reply.message().contains("[1, 1440] interval"));
 }
 
 #[tokio::test]
@@ -337,13 +340,27 @@ async fn the_default_lifetime_and_the_seconds_header() {
 async fn scopes_are_validated() {
     let emulator = start().await;
     let id = create_user(&emulator).await;
-    for (body, needle) in [
-        (r#"{}"#, "scopes field is required"),
-        (r#"{"scopes":[]}"#, "At least one scope"),
-        (r#"{"scopes":["admin"]}"#, "'admin' is not valid"),
+    // Messages and targets of the JS SDK's recordings
+    // (test/public/communicationIdentityClient.spec.ts, "throws an error when
+    // attempting to issue a token without any scopes").
+    for (body, target, needle) in [
+        (r#"{}"#, "Scopes", "Scopes: The Scopes field is required."),
+        (
+            r#"{"scopes":null}"#,
+            "Scopes",
+            "Scopes: The Scopes field is required.",
+        ),
+        (
+            r#"{"scopes":[]}"#,
+            "scopes",
+            "Invalid scopes - Scopes field is required.",
+        ),
+        (r#"{"scopes":["admin"]}"#, "scopes", "'admin' is not valid"),
     ] {
         let reply = issue(&emulator, &id, body).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(reply.code(), "ValidationError");
+        assert_eq!(reply.json()["error"]["target"], target, "{body}");
         assert!(reply.message().contains(needle), "{}", reply.message());
     }
     let reply = issue(
@@ -358,12 +375,16 @@ async fn scopes_are_validated() {
 }
 
 #[tokio::test]
-async fn create_token_for_is_not_the_services_property() {
+async fn unknown_members_are_ignored_as_the_service_does() {
     let emulator = start().await;
-    let body = br#"{"createTokenFor":["chat"]}"#;
+    let body = br#"{"createTokenFor":["chat"],"extra":{"a":1}}"#;
     let reply = send_signed(&emulator, Method::POST, &format!("/identities?{API}"), body).await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.message().contains("createTokenWithScopes"));
+    assert_eq!(reply.status, StatusCode::CREATED);
+    // createTokenFor is not the service's property: no token is made
+    assert!(reply.json().get("accessToken").is_none());
+    let id = reply.json()["identity"]["id"].as_str().unwrap().to_owned();
+    let reply = issue(&emulator, &id, r#"{"scopes":["chat"],"unknown":true}"#).await;
+    assert_eq!(reply.status, StatusCode::OK);
 }
 
 #[tokio::test]
