@@ -248,7 +248,13 @@ pub struct EmulatorArgs {
     /// Allow --listen on a non-loopback address.
     #[arg(long)]
     pub allow_non_loopback: bool,
-    /// Print {"connectionString", "endpoint"} instead of the bare connection string.
+    /// Serve HTTPS with a certificate for localhost and 127.0.0.1 signed by
+    /// a CA generated at start; the CA's PEM file path is printed on stderr
+    /// as 'acs: CA certificate: PATH' (removed at exit).
+    #[arg(long)]
+    pub tls: bool,
+    /// Print {"connectionString", "endpoint", "caCertificate"} instead of the
+    /// bare connection string.
     #[arg(long)]
     pub json: bool,
 }

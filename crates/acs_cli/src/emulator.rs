@@ -7,6 +7,7 @@ use acs_emulator::{Emulator, EmulatorOptions};
 use serde_json::json;
 use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// What `acs emulator` was asked.
@@ -21,7 +22,9 @@ pub struct Run {
     pub allow_short_token_lifetimes: bool,
     /// Allow a non-loopback `listen`.
     pub allow_non_loopback: bool,
-    /// Print `{"connectionString", "endpoint"}` instead of the bare line.
+    /// Serve HTTPS with a certificate signed by a CA generated at start.
+    pub tls: bool,
+    /// Print `{"connectionString", "endpoint", "caCertificate"}` instead of the bare line.
     pub json: bool,
 }
 
@@ -29,7 +32,8 @@ impl Run {
     fn options(&self) -> EmulatorOptions {
         let mut options = EmulatorOptions::new()
             .allow_short_token_lifetimes(self.allow_short_token_lifetimes)
-            .allow_non_loopback(self.allow_non_loopback);
+            .allow_non_loopback(self.allow_non_loopback)
+            .tls(self.tls);
         if let Some(listen) = self.listen {
             options = options.listen(listen);
         }
@@ -64,10 +68,27 @@ pub fn run(args: Run) -> CliResult {
         let emulator = Emulator::start(args.options())
             .await
             .map_err(|e| CliError::operation(format!("the emulator cannot start: {e}")))?;
+        let ca_file = match emulator.ca_certificate_pem() {
+            Some(pem) => match write_ca_file(pem) {
+                Ok(path) => {
+                    eprintln!("acs: CA certificate: {}", path.display());
+                    Some(path)
+                }
+                Err(e) => {
+                    emulator.shutdown().await;
+                    return Err(CliError::operation(format!(
+                        "cannot write the CA certificate file: {e}"
+                    )));
+                }
+            },
+            None => None,
+        };
+        let _remove_ca_file = RemoveOnDrop(ca_file.clone());
         if args.json {
             print_json(&json!({
                 "connectionString": emulator.connection_string(),
                 "endpoint": emulator.endpoint().as_str(),
+                "caCertificate": ca_file.as_ref().map(|p| p.display().to_string()),
             }));
         } else {
             println!("{}", emulator.connection_string());
@@ -83,6 +104,25 @@ pub fn run(args: Run) -> CliResult {
         emulator.shutdown().await;
         Ok(())
     })?
+}
+
+/// Writes the CA certificate to `acs-emulator-{pid}-ca.pem` in the temporary
+/// directory, as `acs-emulator --tls` does.
+fn write_ca_file(pem: &str) -> std::io::Result<PathBuf> {
+    let path = std::env::temp_dir().join(format!("acs-emulator-{}-ca.pem", std::process::id()));
+    std::fs::write(&path, pem)?;
+    Ok(path)
+}
+
+/// Removes the CA file when the emulator stops.
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(path) = &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// SIGINT and SIGTERM handlers (Ctrl-C elsewhere), installed up front.

@@ -75,6 +75,7 @@ fn run(cli: Cli, zone: LocalZone) -> CliResult {
             token_lifetime: args.token_lifetime,
             allow_short_token_lifetimes: args.allow_short_token_lifetimes,
             allow_non_loopback: args.allow_non_loopback,
+            tls: args.tls,
             json: args.json,
         }),
     }

@@ -154,7 +154,7 @@ fn scopes(names: &[String]) -> CliResult<Vec<CommunicationTokenScope>> {
 fn check_expires_in(expires_in: Duration) -> CliResult {
     let minutes = |d: Duration| d.as_secs() / 60;
     if !(MIN_TOKEN_EXPIRES_IN..=MAX_TOKEN_EXPIRES_IN).contains(&expires_in)
-        || expires_in.as_secs() % 60 != 0
+        || !expires_in.as_secs().is_multiple_of(60)
     {
         return Err(CliError::usage(format!(
             "--expires-in must be whole minutes from {}m to {}m (1h to 24h)",

@@ -118,9 +118,25 @@ fn json_and_a_given_key() {
         report["connectionString"],
         json!(format!("endpoint={endpoint};accesskey={key}"))
     );
-    assert_eq!(report.as_object().unwrap().len(), 2);
+    assert_eq!(report["caCertificate"], json!(null));
+    assert_eq!(report.as_object().unwrap().len(), 3);
     // Ctrl-C stops it cleanly too.
     assert_eq!(stop(&mut child, "INT").code(), Some(0));
+}
+
+#[test]
+fn tls_serves_https_and_writes_its_ca() {
+    let (mut child, text) = start(&["--tls", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&text).expect("a JSON document");
+    assert!(
+        report["endpoint"].as_str().unwrap().starts_with("https://"),
+        "{report}"
+    );
+    let ca = std::path::PathBuf::from(report["caCertificate"].as_str().expect("a CA path"));
+    let pem = std::fs::read_to_string(&ca).expect("the CA file exists while it runs");
+    assert!(pem.contains("-----BEGIN CERTIFICATE-----"), "{pem}");
+    assert_eq!(stop(&mut child, "TERM").code(), Some(0));
+    assert!(!ca.exists(), "the CA file is removed at exit");
 }
 
 #[test]

@@ -296,7 +296,10 @@ fn send_creates_an_identity_on_the_emulator() {
     let response = &report["response"];
     assert_eq!(response["status"], json!(201));
     assert_eq!(response["reason"], "Created");
-    assert_eq!(response["headers"]["content-type"], "application/json");
+    assert!(response["headers"]["content-type"]
+        .as_str()
+        .unwrap()
+        .starts_with("application/json"));
     let id = response["body"]["identity"]["id"].as_str().unwrap();
     let token = response["body"]["accessToken"]["token"].as_str().unwrap();
     let claims = served
@@ -347,16 +350,27 @@ fn service_errors_exit_1_with_the_error_code() {
         .expect_error_line("the service answered 401 Unauthorized")
         .expect_error_line("(error code: Denied)");
     assert!(run.stdout.contains("< 401 Unauthorized"), "{}", run.stdout);
-    let missing = acs_env(
+    // A user of this resource that no longer exists.
+    let cs = served.connection_string();
+    let created = acs_env(
         &[
             "sign",
-            "DELETE",
-            "/identities/8:acs:nobody?api-version=2023-10-01",
+            "POST",
+            "/identities?api-version=2023-10-01",
             "--send",
             "--json",
         ],
-        &served.connection_string(),
-    );
+        &cs,
+    )
+    .expect_code(0)
+    .json();
+    let id = created["response"]["body"]["identity"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/identities/{id}?api-version=2023-10-01");
+    acs_env(&["sign", "DELETE", &path, "--send"], &cs).expect_code(0);
+    let missing = acs_env(&["sign", "DELETE", &path, "--send", "--json"], &cs);
     missing
         .expect_code(1)
         .expect_error_line("(error code: IdentityNotFound)");
