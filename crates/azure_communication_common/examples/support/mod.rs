@@ -1,2 +1,0 @@
-//! Code the quickstart shares with the end-to-end tests.
-pub mod identity_client;
