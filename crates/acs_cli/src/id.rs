@@ -119,6 +119,8 @@ fn describe(identifier: &CommunicationIdentifier) -> Value {
             Some(user.cloud()),
         ),
         CommunicationIdentifier::Unknown(unknown) => (json!({"id": unknown.id()}), None),
+        // A kind added by a later library version: its raw id is all we know.
+        other => (json!({"id": other.raw_id()}), None),
     };
     json!({
         "rawId": identifier.raw_id(),

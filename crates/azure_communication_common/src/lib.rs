@@ -116,8 +116,8 @@ pub use credential::TokenClock;
 pub use credential::{
     parse_token, AzureCommunicationTokenCredential, CommunicationGetTokenOptions,
     CommunicationTokenCredential, CommunicationTokenRefreshOptions,
-    EntraCommunicationTokenCredentialOptions, IntoAccessToken, RefreshLimiter,
-    DEFAULT_ENTRA_SCOPE, DEFAULT_MAX_CONCURRENT_PROACTIVE_REFRESHES, DEFAULT_PROACTIVE_SLOT_HOLD,
+    EntraCommunicationTokenCredentialOptions, IntoAccessToken, RefreshLimiter, DEFAULT_ENTRA_SCOPE,
+    DEFAULT_MAX_CONCURRENT_PROACTIVE_REFRESHES, DEFAULT_PROACTIVE_SLOT_HOLD,
     DEFAULT_REFRESH_TIMEOUT, DEFAULT_UNDECODABLE_TOKEN_LIFETIME, ON_DEMAND_REFRESH_WINDOW,
     PROACTIVE_REFRESH_WINDOW, TOKEN_CREDENTIAL_REFRESH_WINDOW,
 };
