@@ -95,12 +95,16 @@ pub(crate) fn exchange(
     let now = state.now().unix_timestamp();
     let until_entra_expiry = Duration::from_secs(claims.exp.saturating_sub(now).unsigned_abs());
     let lifetime = lifetime.min(until_entra_expiry);
-    // The specification's example (2025-03-02-preview ExchangeEntraIdToken.json)
-    // shows `8:acs:{resource}_wf_{tenant}_{object}` for the Entra exchange;
-    // kept as `{resource}_{tenant}_{object}` for now because
-    // azure_communication_common's tests (e2e_entra.rs, expected_user_id)
-    // hard-code this form and are another crate's to change.
-    let id = format!("8:acs:{}_{}_{}", state.resource_id, claims.tid, claims.oid);
+    // The Entra exchange's identities carry `wf`, as the 2025-03-02-preview
+    // example ExchangeEntraIdToken.json shows; the Teams extension's do not.
+    let marker = match family {
+        Family::Entra => "wf_",
+        Family::TeamsExtension => "",
+    };
+    let id = format!(
+        "8:acs:{}_{marker}{}_{}",
+        state.resource_id, claims.tid, claims.oid
+    );
     state.identities.insert(&id);
     let token = state
         .issue_token(&id, &family.scopes(), lifetime)

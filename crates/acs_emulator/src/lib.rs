@@ -131,10 +131,13 @@
 //!
 //! # Tokens
 //!
-//! ACS tokens are HS256 JWTs signed with a secret of the emulator's own,
-//! carrying `skypeid`, `scp`, `acsScope`, `resourceId`, `iat`, `exp` (and a
-//! `jti` that makes revocation exact); [`Emulator::verify_acs_token`] checks
-//! them. Lifetimes: the emulator-only header
+//! ACS tokens are shaped like the service's: RS256 JWTs with the header
+//! `{alg, kid, x5t, typ}`, signed with an RSA-2048 key generated when the
+//! process starts its first emulator ([`Emulator::token_signing_key_pem`]),
+//! carrying `skypeid`, `scp`, `csi`, `exp`, `acsScope`, `resourceId` and
+//! `iat` and no other claim. The emulator knows the tokens it issued by
+//! their digest, which makes revocation exact to the token;
+//! [`Emulator::verify_acs_token`] checks them. Lifetimes: the emulator-only header
 //! `x-emulator-token-lifetime-seconds: N` wins, then `expiresInMinutes` (60 to
 //! 1440 as the service, 1 to 1440 with
 //! [`EmulatorOptions::allow_short_token_lifetimes`]), then
@@ -173,18 +176,18 @@
 //! - Error messages are the service's where a recording shows them
 //!   (validation, ownership, Teams exchange, content hash); elsewhere the
 //!   emulator's own, written to say which check failed.
-//! - Exchanged identities are `8:acs:{resource}_{tenant}_{object}` for both
-//!   families (the specification's Entra example has
-//!   `8:acs:{resource}_wf_{tenant}_{object}`; not yet followed because the
-//!   library's tests depend on the current form); `expiresOn` always has
-//!   whole seconds equal to the JWT's `exp`.
+//! - Exchanged identities are `8:acs:{resource}_wf_{tenant}_{object}` (Entra,
+//!   as the specification's example) and `8:acs:{resource}_{tenant}_{object}`
+//!   (Teams extension); `expiresOn` always has whole seconds equal to the
+//!   JWT's `exp`.
 //! - Nothing is persisted; the emulator forgets everything when it stops.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 // Layers, bottom up (each module imports only modules of lower layers):
 // 1. leaves: `error`, `options`, `route` (routing), `store` (identity store),
-//    `jwt` (token encoding), `tls` (certificates), `serve` (connections);
+//    `signing_key` (the RSA key of the ACS tokens), `tls` (certificates),
+//    `serve` (connections); `jwt` (token encoding, on `signing_key`);
 // 2. on leaves: `versions`, `bodies` (request bodies), `auth`, `counters`, `faults`,
 //    `tokens` (token minting and verification);
 // 3. `state` (the shared state), then `credential` and `entra_auth`;
@@ -196,6 +199,7 @@ mod jwt;
 mod options;
 mod route;
 mod serve;
+mod signing_key;
 mod store;
 mod tls;
 

@@ -9,6 +9,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
@@ -28,6 +29,25 @@ pub(crate) struct ConnectionSettings {
     /// How long [`serve`] waits, once told to stop, for requests being
     /// handled before it closes their connections.
     pub shutdown_grace: Duration,
+    /// How many connections are open right now (read by
+    /// `Emulator::open_connections`).
+    pub open: Arc<AtomicUsize>,
+}
+
+/// Counts a connection as open while it lives.
+struct OpenGuard(Arc<AtomicUsize>);
+
+impl OpenGuard {
+    fn new(open: &Arc<AtomicUsize>) -> Self {
+        open.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(open))
+    }
+}
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// How many requests are being handled right now.
@@ -124,6 +144,7 @@ async fn serve_connection(
     in_flight: Arc<InFlight>,
     mut shutting_down: watch::Receiver<bool>,
 ) {
+    let _open = OpenGuard::new(&settings.open);
     let _ = stream.set_nodelay(true);
     match &settings.tls {
         None => {

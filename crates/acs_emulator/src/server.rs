@@ -25,6 +25,7 @@ use futures::StreamExt as _;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -88,6 +89,7 @@ pub struct Emulator {
     ca_pem: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<io::Result<()>>>,
+    open_connections: Arc<AtomicUsize>,
 }
 
 impl Emulator {
@@ -122,7 +124,9 @@ impl Emulator {
             tls: tls.as_ref().map(|tls| tls.acceptor.clone()),
             header_read_timeout: options.header_read_timeout,
             shutdown_grace: SHUTDOWN_GRACE,
+            open: Arc::new(AtomicUsize::new(0)),
         };
+        let open_connections = Arc::clone(&settings.open);
         let state = Arc::new(State::new(options)?);
         let app = Router::new()
             .fallback(handle)
@@ -137,6 +141,7 @@ impl Emulator {
             ca_pem: tls.map(|tls| tls.ca_pem),
             stop: Some(stop),
             task: Some(task),
+            open_connections,
         })
     }
 
@@ -295,6 +300,24 @@ impl Emulator {
     /// How many faulted answers are still queued (at most `usize::MAX`).
     pub fn pending_faults(&self) -> usize {
         self.state.faults.pending()
+    }
+
+    /// The public key that verifies the ACS user tokens this emulator issues
+    /// (RS256), as an SPKI PEM, for users who check tokens themselves. Every
+    /// emulator of a process shares the key; its id is the tokens' `kid`.
+    pub fn token_signing_key_pem(&self) -> &str {
+        self.state.token_key.public_key_pem()
+    }
+
+    /// The `kid` (and, base64url-encoded, the `x5t`) of the issued tokens.
+    pub fn token_signing_key_id(&self) -> &str {
+        self.state.token_key.kid()
+    }
+
+    /// How many client connections are open right now (idle keep-alive
+    /// ones included): back to zero once clients have closed theirs.
+    pub fn open_connections(&self) -> usize {
+        self.open_connections.load(Ordering::Relaxed)
     }
 
     /// How many requests to `route` have arrived (faulted, denied and

@@ -6,11 +6,13 @@ use crate::counters::RequestCounters;
 use crate::faults::FaultPlan;
 use crate::jwt::{AcsTokenClaims, EntraTokenClaims, TokenError};
 use crate::options::EmulatorOptions;
+use crate::signing_key::TokenSigningKey;
 use crate::store::{Identities, TokenStatus};
 use crate::tokens::{self, AcsToken, EntraToken, EntraTokenSpec};
 use azure_communication_common::AccessKeySigner;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use sha2::{Digest, Sha256};
 use std::io;
 use std::sync::Mutex;
 use time::{OffsetDateTime, PrimitiveDateTime};
@@ -20,8 +22,9 @@ pub(crate) struct State {
     pub access_key: String,
     pub signer: AccessKeySigner,
     pub resource_id: String,
-    /// Signs the ACS tokens the emulator issues.
-    pub acs_secret: [u8; 32],
+    /// Signs the ACS tokens the emulator issues (RS256, shared by the
+    /// process's emulators).
+    pub token_key: &'static TokenSigningKey,
     /// Signs the Entra tokens of the test issuer.
     pub entra_secret: [u8; 32],
     /// Added to the system clock: lets tests move the emulator's time.
@@ -49,7 +52,7 @@ impl State {
             access_key,
             signer,
             resource_id,
-            acs_secret: random_bytes(),
+            token_key: TokenSigningKey::process_key(),
             entra_secret: random_bytes(),
             clock_offset: Mutex::new(time::Duration::ZERO),
             identities: Identities::default(),
@@ -82,21 +85,43 @@ impl State {
         lifetime: std::time::Duration,
     ) -> Option<AcsToken> {
         let sequence = self.identities.next_token(user_id)?;
-        Some(tokens::mint_acs(
-            &self.acs_secret,
-            &self.resource_id,
-            user_id,
-            scopes,
-            lifetime,
-            self.now(),
-            sequence,
-        ))
+        // Tokens carry no id: one issued in the same second with the same
+        // user, scopes and lifetime is the same text. If that text was
+        // revoked (or its user deleted and recreated), issuing it again
+        // would bring it back to life; the new token is dated a second
+        // later instead, as many times as needed.
+        let mut now = self.now();
+        loop {
+            let token = tokens::mint_acs(
+                self.token_key,
+                &self.resource_id,
+                user_id,
+                scopes,
+                lifetime,
+                now,
+            );
+            let digest = digest(&token.token);
+            let revoked = self
+                .identities
+                .sequence_of(&digest)
+                .is_some_and(|earlier| self.identities.check(user_id, earlier).is_err());
+            if !revoked {
+                self.identities.record(digest, sequence);
+                return Some(token);
+            }
+            now += time::Duration::SECOND;
+        }
     }
 
-    /// Verifies an ACS token: signature, expiry against the emulator's clock,
-    /// that the user still exists and that its tokens were not revoked since.
+    /// Verifies an ACS token: signature, resource, expiry against the
+    /// emulator's clock, that this emulator issued it, that the user still
+    /// exists and that its tokens were not revoked since.
     pub fn verify_acs_token(&self, token: &str) -> Result<AcsTokenClaims, TokenError> {
-        let (claims, sequence) = tokens::verify_acs(&self.acs_secret, token, self.now())?;
+        let claims = tokens::verify_acs(self.token_key, &self.resource_id, token, self.now())?;
+        let sequence = self
+            .identities
+            .sequence_of(&digest(token))
+            .ok_or_else(|| TokenError::InvalidClaims("not issued by this emulator".into()))?;
         self.identities
             .check(&claims.user_id(), sequence)
             .map_err(|status| match status {
@@ -142,6 +167,11 @@ pub(crate) fn random_guid() -> String {
         &hex[16..20],
         &hex[20..32]
     )
+}
+
+/// SHA-256 of a token's text: how the identity store knows its tokens.
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 #[cfg(test)]

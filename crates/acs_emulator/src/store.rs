@@ -26,6 +26,11 @@ struct Store {
     users: HashMap<String, u64>,
     /// Sequence number of the last token issued (tokens are numbered from 1).
     last_token: u64,
+    /// SHA-256 of each token issued → its sequence number. The service's
+    /// tokens carry no token id, so the emulator's don't either: it knows
+    /// its tokens by their digest. The same token issued twice (same user,
+    /// scopes, lifetime and second) is one token, numbered by its last issue.
+    issued: HashMap<[u8; 32], u64>,
 }
 
 impl Identities {
@@ -78,6 +83,16 @@ impl Identities {
         Some(store.last_token)
     }
 
+    /// Notes that the token with SHA-256 `digest` got number `sequence`.
+    pub fn record(&self, digest: [u8; 32], sequence: u64) {
+        self.lock().issued.insert(digest, sequence);
+    }
+
+    /// The number of the token with SHA-256 `digest`, if this store issued it.
+    pub fn sequence_of(&self, digest: &[u8; 32]) -> Option<u64> {
+        self.lock().issued.get(digest).copied()
+    }
+
     /// Whether token number `sequence` of `id` is still good.
     pub fn check(&self, id: &str, sequence: u64) -> Result<(), TokenStatus> {
         match self.lock().users.get(id) {
@@ -105,5 +120,8 @@ mod tests {
         assert_eq!(ids.check("u", second), Err(TokenStatus::UnknownUser));
         assert_eq!(ids.next_token("u"), None);
         assert!(!ids.revoke("u"));
+        ids.record([7; 32], second);
+        assert_eq!(ids.sequence_of(&[7; 32]), Some(second));
+        assert_eq!(ids.sequence_of(&[8; 32]), None);
     }
 }

@@ -1,8 +1,9 @@
 //! The tokens the emulator deals in, minted and checked from explicit inputs
-//! (a secret and a time): the ACS user tokens it issues and the Entra tokens
-//! of its test issuer. Builds on [`jwt`](crate::jwt) only.
+//! (a key and a time): the ACS user tokens it issues and the Entra tokens
+//! of its test issuer. Builds on [`jwt`](crate::jwt) and the signing key only.
 
 use crate::jwt::{self, AcsTokenClaims, EntraTokenClaims, TokenError};
+use crate::signing_key::TokenSigningKey;
 use azure_core::credentials::AccessToken;
 use serde_json::json;
 use std::fmt;
@@ -67,41 +68,46 @@ pub(crate) fn format_expires_on(at: OffsetDateTime) -> String {
     )
 }
 
-/// Mints ACS token number `sequence` for `user_id` at `now`.
+/// Mints an ACS token for `user_id` at `now`, signed RS256 with `key`.
 pub(crate) fn mint_acs(
-    secret: &[u8],
+    key: &TokenSigningKey,
     resource_id: &str,
     user_id: &str,
     scopes: &[String],
     lifetime: Duration,
     now: OffsetDateTime,
-    sequence: u64,
 ) -> AcsToken {
     let iat = now.unix_timestamp();
     let exp = iat.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX).max(1));
     let claims = AcsTokenClaims {
         skypeid: user_id.strip_prefix("8:").unwrap_or(user_id).to_owned(),
         scp: SCP,
+        csi: iat.to_string(),
+        exp,
         acs_scope: scopes.join(","),
         resource_id: resource_id.to_owned(),
         iat,
-        exp,
-        jti: format!("emu-{sequence}"),
     };
     AcsToken {
-        token: jwt::encode(secret, &claims),
+        token: jwt::encode_rs256(key, &claims),
         expires_on: OffsetDateTime::from_unix_timestamp(exp).unwrap_or(now),
     }
 }
 
-/// Checks an ACS token's signature and expiry at `now`; returns its claims
-/// and its sequence number (the user checks are the caller's).
+/// Checks an ACS token's signature, resource and expiry at `now`; returns
+/// its claims (the user and revocation checks are the caller's).
 pub(crate) fn verify_acs(
-    secret: &[u8],
+    key: &TokenSigningKey,
+    resource_id: &str,
     token: &str,
     now: OffsetDateTime,
-) -> Result<(AcsTokenClaims, u64), TokenError> {
-    let claims: AcsTokenClaims = jwt::decode(secret, token)?;
+) -> Result<AcsTokenClaims, TokenError> {
+    let claims: AcsTokenClaims = jwt::decode_rs256(key, token)?;
+    if claims.resource_id != resource_id {
+        return Err(TokenError::InvalidClaims(
+            "resourceId is not this emulator's resource".into(),
+        ));
+    }
     let now = now.unix_timestamp();
     if claims.exp <= now {
         return Err(TokenError::Expired {
@@ -109,12 +115,7 @@ pub(crate) fn verify_acs(
             now,
         });
     }
-    let sequence = claims
-        .jti
-        .strip_prefix("emu-")
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| TokenError::InvalidClaims("jti is not an emulator token id".into()))?;
-    Ok((claims, sequence))
+    Ok(claims)
 }
 
 /// What Entra token to mint: scopes, lifetime and the user's ids.

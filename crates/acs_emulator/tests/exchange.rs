@@ -37,7 +37,8 @@ async fn entra_exchange_returns_an_identity_and_an_acs_token() {
     assert_eq!(
         id,
         format!(
-            "8:acs:{}_{DEFAULT_TENANT_ID}_{DEFAULT_OBJECT_ID}",
+            // azure-rest-api-specs .../Identity/preview/2025-03-02-preview/examples/ExchangeEntraIdToken.json
+            "8:acs:{}_wf_{DEFAULT_TENANT_ID}_{DEFAULT_OBJECT_ID}",
             emulator.resource_id()
         )
     );

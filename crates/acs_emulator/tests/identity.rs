@@ -4,7 +4,7 @@
 mod common;
 
 use acs_emulator::{Emulator, EmulatorOptions, Route, TokenError, TOKEN_LIFETIME_HEADER};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use common::*;
 use hmac::{Hmac, Mac};
@@ -70,8 +70,12 @@ async fn create_with_scopes_returns_a_token_of_the_default_lifetime() {
     assert_eq!(claims.exp, expires.unix_timestamp());
 }
 
+/// Shape of the service's tokens: the JS SDK's recordings (e.g.
+/// communicationidentityclient_playbacklive/recording_successfully_creates_a_user_and_token.json)
+/// carry RS256 JWTs with header `{alg, kid, x5t, typ}` and payload
+/// `{skypeid, scp, csi, exp, acsScope, resourceId, iat}`.
 #[tokio::test]
-async fn tokens_are_hs256_jwts_with_the_services_claims() {
+async fn tokens_are_rs256_jwts_shaped_like_the_services() {
     let emulator = start().await;
     let id = create_user(&emulator).await;
     let reply = issue(
@@ -84,16 +88,41 @@ async fn tokens_are_hs256_jwts_with_the_services_claims() {
     let json = reply.json();
     let token = json["token"].as_str().unwrap();
 
-    let header: Value = serde_json::from_slice(
-        &URL_SAFE_NO_PAD
-            .decode(token.split('.').next().unwrap())
-            .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(header["alg"], "HS256");
-    assert_eq!(header["typ"], "JWT");
+    let header = URL_SAFE_NO_PAD
+        .decode(token.split('.').next().unwrap())
+        .unwrap();
+    let kid = emulator.token_signing_key_id();
+    let x5t = URL_SAFE_NO_PAD.encode(
+        (0..kid.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&kid[i..i + 2], 16).unwrap())
+            .collect::<Vec<u8>>(),
+    );
+    assert_eq!(
+        String::from_utf8(header).unwrap(),
+        format!(r#"{{"alg":"RS256","kid":"{kid}","x5t":"{x5t}","typ":"JWT"}}"#)
+    );
 
     let claims = payload(token);
+    let mut names: Vec<&str> = claims
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "acsScope",
+            "csi",
+            "exp",
+            "iat",
+            "resourceId",
+            "scp",
+            "skypeid"
+        ]
+    );
     assert_eq!(claims["skypeid"], id.strip_prefix("8:").unwrap());
     assert_eq!(claims["scp"], 1792);
     assert_eq!(claims["acsScope"], "chat");
@@ -102,10 +131,32 @@ async fn tokens_are_hs256_jwts_with_the_services_claims() {
         claims["iat"].as_i64().unwrap(),
         claims["exp"].as_i64().unwrap(),
     );
+    assert_eq!(claims["csi"], iat.to_string());
     assert_eq!(exp - iat, 3600);
     assert_eq!(exp, expires_on(&json).unix_timestamp());
 
-    // the signature really is HS256: flipping one payload bit breaks it
+    // The signature verifies with the published public key, independently
+    // of the emulator's own verifier.
+    let pem = emulator.token_signing_key_pem();
+    let der = STANDARD
+        .decode(
+            pem.lines()
+                .filter(|line| !line.starts_with("-----"))
+                .collect::<String>(),
+        )
+        .unwrap();
+    let (input, signature) = token.rsplit_once('.').unwrap();
+    aws_lc_rs::signature::UnparsedPublicKey::new(
+        &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+        der,
+    )
+    .verify(
+        input.as_bytes(),
+        &URL_SAFE_NO_PAD.decode(signature).unwrap(),
+    )
+    .expect("the token verifies with Emulator::token_signing_key_pem");
+
+    // Flipping a claim breaks the signature.
     let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
     let mut tampered = claims.clone();
     tampered["acsScope"] = "chat,voip".into();
@@ -114,12 +165,19 @@ async fn tokens_are_hs256_jwts_with_the_services_claims() {
         emulator.verify_acs_token(&parts.join(".")),
         Err(TokenError::BadSignature)
     );
-    // and a token from another emulator (another secret) is not accepted
+    // Another emulator of the process shares the key but not the resource.
     let other = start().await;
-    assert_eq!(other.verify_acs_token(token), Err(TokenError::BadSignature));
-    // a well-formed HS256 token with some other key is not accepted either
+    assert!(matches!(
+        other.verify_acs_token(token),
+        Err(TokenError::InvalidClaims(_))
+    ));
+    // An HS256 token is not accepted, whatever its key.
     let forged = {
-        let input = format!("{}.{}", parts[0], token.split('.').nth(1).unwrap());
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+            token.split('.').nth(1).unwrap()
+        );
         let mut mac = Hmac::<Sha256>::new_from_slice(b"guess").unwrap();
         mac.update(input.as_bytes());
         format!(
@@ -127,10 +185,10 @@ async fn tokens_are_hs256_jwts_with_the_services_claims() {
             URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
         )
     };
-    assert_eq!(
+    assert!(matches!(
         emulator.verify_acs_token(&forged),
-        Err(TokenError::BadSignature)
-    );
+        Err(TokenError::Malformed(_))
+    ));
     assert!(matches!(
         emulator.verify_acs_token("not-a-jwt"),
         Err(TokenError::Malformed(_))

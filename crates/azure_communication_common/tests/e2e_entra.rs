@@ -49,9 +49,11 @@ async fn start() -> Emulator {
         .expect("emulator starts")
 }
 
+/// The identity the Entra exchange gives the test issuer's default user: the
+/// 2025-03-02-preview specification's example form, `8:acs:{resource}_wf_{tenant}_{object}`.
 fn expected_user_id(emulator: &Emulator) -> String {
     format!(
-        "8:acs:{}_{}_{}",
+        "8:acs:{}_wf_{}_{}",
         emulator.resource_id(),
         DEFAULT_TENANT_ID,
         DEFAULT_OBJECT_ID
