@@ -229,6 +229,15 @@ async fn a_service_error_reaches_every_waiter_and_the_next_call_retries() {
     for waiter in &mut waiters {
         assert!(futures::poll!(waiter.as_mut()).is_pending());
     }
+    // The refresh runs as a task of its own: wait until it has called the
+    // refresher (which then waits for its permit).
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while calls.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the refresh starts");
     assert_eq!(calls.load(Ordering::SeqCst), 1, "one refresh for all");
     permits.add_permits(1);
     let results = futures::future::join_all(waiters).await;

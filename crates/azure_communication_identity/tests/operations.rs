@@ -209,7 +209,7 @@ async fn api_version_is_sent_and_configurable() {
         &emulator.connection_string(),
         Some(
             azure_communication_identity::CommunicationIdentityClientOptions {
-                api_version: "2021-03-07".to_owned(),
+                api_version: "2020-07-20-preview2".to_owned(),
                 ..no_retry()
             },
         ),
