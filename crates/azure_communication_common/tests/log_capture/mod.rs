@@ -15,6 +15,7 @@ pub struct Capture(Arc<Mutex<Vec<u8>>>);
 impl Capture {
     /// Installs a TRACE-level subscriber writing into a new capture, as this
     /// thread's default until the guard is dropped.
+    #[allow(dead_code)] // a binary that captures globally does not use it
     pub fn install() -> (Self, DefaultGuard) {
         let capture = Capture::default();
         let writer = capture.clone();
@@ -39,5 +40,25 @@ impl Write for Capture {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+impl Capture {
+    /// Installs a TRACE-level subscriber writing into a new capture as the
+    /// process-wide default (every thread, so a multi-threaded runtime's
+    /// tasks are captured too). Once per process: for a test binary with a
+    /// single test.
+    #[allow(dead_code)] // only some binaries capture globally
+    pub fn install_global() -> Self {
+        let capture = Capture::default();
+        let writer = capture.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber in this test binary");
+        capture
     }
 }
