@@ -105,7 +105,7 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<&str, AcsError> {
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(AcsError::invalid_access_token(
-            "The Authorization header must be 'Bearer <Entra ID access token>'.",
+            "The Authorization header must be 'Bearer <access token>'.",
         ));
     }
     let token = token.trim();

@@ -100,6 +100,7 @@
 //! | Teams user exchange | `POST /teamsUser/:exchangeAccessToken?api-version=2023-10-01`, body `{"token","appId","userId"}` | 200 `{"token","expiresOn"}` |
 //! | Entra exchange | `POST /access/entra/:exchangeAccessToken?api-version=2025-03-02-preview`, body `{}` | 200 `{"identity":{"id"},"accessToken":{"token","expiresOn"}}` |
 //! | Teams extension exchange | `POST /access/teamsExtension/:exchangeAccessToken?api-version=2025-06-30`, body `{}` | as above |
+//! | list chat threads (Chat) | `GET /chat/threads?api-version=2024-03-07` with `Authorization: Bearer <ACS user token>` | 200 `{"value":[]}` |
 //!
 //! `{id}` may be sent raw (`8:acs:...`) or percent-encoded. The identity
 //! operations accept api-versions [`IDENTITY_API_VERSIONS`] and, as the
@@ -110,7 +111,10 @@
 //! token for `https://communication.azure.com` (e.g. the SDKs' scope
 //! `https://communication.azure.com//.default`) from the emulator's Entra
 //! test issuer ([`Emulator::mint_entra_token`], [`Emulator::entra_credential`]).
-//! The exchanges require such a bearer token.
+//! The exchanges require such a bearer token. The Chat route requires an
+//! ACS user token issued by the emulator, checked as
+//! [`Emulator::verify_acs_token`] does (signature, expiry, revocation, the
+//! user exists) plus a chat scope.
 //!
 //! Every error is an ACS error body `{"error":{"code","message"}}` (plus
 //! `target` for validation errors):
@@ -122,6 +126,8 @@
 //! | 400 | `ValidationError` | `expiresInMinutes` out of range, unknown scope, no scopes, Teams `appId`/`userId` mismatch |
 //! | 401 | `Denied` | access key: missing or repeated header, bad date or skew > 15 min, content hash or signature mismatch |
 //! | 401 | `InvalidAccessToken` | bearer (identity routes and exchanges): malformed, bad signature, expired, wrong audience for the endpoint; missing on the exchanges |
+//! | 401 | `Unauthorized` | Chat: ACS user token missing, malformed, forged, expired or revoked, or its user deleted |
+//! | 403 | `Forbidden` | Chat: a token without a chat scope |
 //! | 401 | `IdentityNotOwned` | issue, revoke, delete of another resource's id |
 //! | 404 | `IdentityNotFound`, `NotFound` | unknown identity; no such path |
 //! | 408 | `RequestTimeout` | body stalled or slower than [`EmulatorOptions::min_body_rate`] |
@@ -192,7 +198,7 @@
 //    `tokens` (token minting and verification);
 // 3. `state` (the shared state), then `credential` and `entra_auth`;
 // 4. one handler module per route family: `identity`, `teams_user`,
-//    `exchange`, `admin`;
+//    `exchange`, `chat`, `admin`;
 // 5. `server`.
 mod error;
 mod jwt;
@@ -215,6 +221,7 @@ mod entra_auth;
 mod state;
 
 mod admin;
+mod chat;
 mod exchange;
 mod identity;
 mod teams_user;

@@ -29,6 +29,9 @@ pub enum Route {
     ExchangeTeamsExtensionToken,
     /// `POST /teamsUser/:exchangeAccessToken`
     ExchangeTeamsUserToken,
+    /// `GET /chat/threads` (Chat, read-only; authenticated with an ACS user
+    /// token)
+    ListChatThreads,
     /// Any request no operation matched (answered 404 or 405).
     Unmatched,
     /// The emulator-only admin routes under `/emulator/` (never delayed or
@@ -38,7 +41,7 @@ pub enum Route {
 
 impl Route {
     /// Every route, in declaration order.
-    pub const ALL: [Route; 9] = [
+    pub const ALL: [Route; 10] = [
         Route::CreateIdentity,
         Route::IssueAccessToken,
         Route::RevokeAccessTokens,
@@ -46,6 +49,7 @@ impl Route {
         Route::ExchangeEntraToken,
         Route::ExchangeTeamsExtensionToken,
         Route::ExchangeTeamsUserToken,
+        Route::ListChatThreads,
         Route::Unmatched,
         Route::Admin,
     ];
@@ -60,6 +64,7 @@ impl Route {
             Route::ExchangeEntraToken => "ExchangeEntraToken",
             Route::ExchangeTeamsExtensionToken => "ExchangeTeamsExtensionToken",
             Route::ExchangeTeamsUserToken => "ExchangeTeamsUserToken",
+            Route::ListChatThreads => "ListChatThreads",
             Route::Unmatched => "Unmatched",
             Route::Admin => "Admin",
         }
@@ -116,6 +121,7 @@ const REVOKE_SUFFIX: &str = "/:revokeAccessTokens";
 const ENTRA_EXCHANGE: &str = "/access/entra/:exchangeAccessToken";
 const TEAMS_EXTENSION_EXCHANGE: &str = "/access/teamsExtension/:exchangeAccessToken";
 const TEAMS_USER_EXCHANGE: &str = "/teamsUser/:exchangeAccessToken";
+const CHAT_THREADS: &str = "/chat/threads";
 
 /// Maps a method and a request path (no query) to an operation, or to the
 /// miss to answer with.
@@ -143,6 +149,7 @@ pub(crate) fn match_route(method: &Method, path: &str) -> Result<Matched, RouteM
             return plain(Route::ExchangeTeamsExtensionToken, &Method::POST)
         }
         TEAMS_USER_EXCHANGE => return plain(Route::ExchangeTeamsUserToken, &Method::POST),
+        CHAT_THREADS => return plain(Route::ListChatThreads, &Method::GET),
         _ => {}
     }
     let Some(rest) = path
@@ -213,6 +220,10 @@ mod tests {
             ok(Method::POST, "/teamsUser/:exchangeAccessToken"),
             (Route::ExchangeTeamsUserToken, None)
         );
+        assert_eq!(
+            ok(Method::GET, "/chat/threads"),
+            (Route::ListChatThreads, None)
+        );
     }
 
     #[test]
@@ -252,6 +263,11 @@ mod tests {
             miss(Method::PUT, "/access/entra/:exchangeAccessToken"),
             RouteMiss::MethodNotAllowed("POST")
         );
+        assert_eq!(
+            miss(Method::POST, "/chat/threads"),
+            RouteMiss::MethodNotAllowed("GET")
+        );
+        assert_eq!(miss(Method::GET, "/chat/threads/x"), RouteMiss::NotFound);
         assert_eq!(
             miss(Method::DELETE, "/identities/%FF"),
             RouteMiss::BadIdEncoding

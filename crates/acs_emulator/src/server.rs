@@ -1,6 +1,7 @@
 //! The HTTP server and the [`Emulator`] handle that owns it.
 
 use crate::admin;
+use crate::chat;
 use crate::credential::EmulatorEntraCredential;
 use crate::error::{AcsError, HandlerResult};
 use crate::exchange::{self, Family};
@@ -410,6 +411,8 @@ fn supported_versions(path: &str) -> Option<HeaderValue> {
         &[crate::exchange::ENTRA_API_VERSION]
     } else if path.starts_with("/access/teamsExtension/") {
         &[crate::exchange::TEAMS_EXTENSION_API_VERSION]
+    } else if path.starts_with("/chat/") {
+        &chat::CHAT_API_VERSIONS
     } else {
         return None;
     };
@@ -500,6 +503,10 @@ fn dispatch(state: &State, parts: &Parts, matched: Matched, body: &[u8]) -> Hand
         Route::ExchangeEntraToken => exchange_route(state, parts, Family::Entra, body),
         Route::ExchangeTeamsExtensionToken => {
             exchange_route(state, parts, Family::TeamsExtension, body)
+        }
+        Route::ListChatThreads => {
+            check_api_version(&parts.uri, &chat::CHAT_API_VERSIONS)?;
+            chat::list_threads(state, &parts.headers)
         }
         Route::Admin => admin::handle(state, parts, body),
         Route::Unmatched => Err(AcsError::no_route(parts.method.as_str(), parts.uri.path())),

@@ -12,7 +12,9 @@
 //!   static token, or a refresher callback with an optional initial token and
 //!   proactive refresh ([`CommunicationTokenRefreshOptions`]); single-flight,
 //!   cancellation-safe refresh; `dispose`. It implements azure_core's
-//!   `TokenCredential`. [`parse_token`] reads a token's expiry. The usage
+//!   `TokenCredential`. [`parse_token`] reads a token's expiry. The pipeline
+//!   policy [`CommunicationTokenCredentialPolicy`] sends the token as a
+//!   bearer token and, on a 401, invalidates it and retries once. The usage
 //!   scenarios and a troubleshooting table are on
 //!   [`AzureCommunicationTokenCredential`].
 //! - **Access-key authentication**: the pure HMAC-SHA256 [`AccessKeySigner`],
@@ -115,8 +117,9 @@ pub use auth::{
 pub use credential::TokenClock;
 pub use credential::{
     parse_token, AzureCommunicationTokenCredential, CommunicationGetTokenOptions,
-    CommunicationTokenCredential, CommunicationTokenRefreshOptions,
-    EntraCommunicationTokenCredentialOptions, IntoAccessToken, RefreshLimiter, DEFAULT_ENTRA_SCOPE,
+    CommunicationTokenCredential, CommunicationTokenCredentialPolicy,
+    CommunicationTokenRefreshOptions, EntraCommunicationTokenCredentialOptions, IntoAccessToken,
+    RefreshLimiter, CLOCK_SKEW_TOLERANCE, DEFAULT_ENTRA_SCOPE,
     DEFAULT_MAX_CONCURRENT_PROACTIVE_REFRESHES, DEFAULT_PROACTIVE_SLOT_HOLD,
     DEFAULT_REFRESH_TIMEOUT, DEFAULT_UNDECODABLE_TOKEN_LIFETIME, ON_DEMAND_REFRESH_WINDOW,
     PROACTIVE_REFRESH_WINDOW, TOKEN_CREDENTIAL_REFRESH_WINDOW,

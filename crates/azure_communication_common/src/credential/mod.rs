@@ -18,11 +18,14 @@
 //! defaults, cache, single flight, proactive timer and limiter; see its
 //! module docs), `clock.rs` (the injectable clock).
 //! `entra.rs` holds the Entra ID token exchange (a token source for the
-//! refresh state machine).
+//! refresh state machine). `policy.rs` holds
+//! [`CommunicationTokenCredentialPolicy`], the pipeline policy that sends the
+//! token as a bearer token and recovers from a revoked one.
 
 mod clock;
 mod entra;
 mod options;
+mod policy;
 mod refresh;
 mod token;
 mod token_credential;
@@ -35,9 +38,11 @@ pub use options::{
     CommunicationGetTokenOptions, CommunicationTokenRefreshOptions, IntoAccessToken,
     DEFAULT_REFRESH_TIMEOUT,
 };
+pub use policy::CommunicationTokenCredentialPolicy;
 pub use refresh::{
-    RefreshLimiter, DEFAULT_MAX_CONCURRENT_PROACTIVE_REFRESHES, DEFAULT_PROACTIVE_SLOT_HOLD,
-    ON_DEMAND_REFRESH_WINDOW, PROACTIVE_REFRESH_WINDOW, TOKEN_CREDENTIAL_REFRESH_WINDOW,
+    RefreshLimiter, CLOCK_SKEW_TOLERANCE, DEFAULT_MAX_CONCURRENT_PROACTIVE_REFRESHES,
+    DEFAULT_PROACTIVE_SLOT_HOLD, ON_DEMAND_REFRESH_WINDOW, PROACTIVE_REFRESH_WINDOW,
+    TOKEN_CREDENTIAL_REFRESH_WINDOW,
 };
 pub use token::{parse_token, DEFAULT_UNDECODABLE_TOKEN_LIFETIME};
 pub use token_credential::{AzureCommunicationTokenCredential, CommunicationTokenCredential};

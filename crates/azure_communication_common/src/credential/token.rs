@@ -275,17 +275,51 @@ struct Claims<'a> {
     exp: Option<&'a RawValue>,
 }
 
+/// Read apart from [`Claims`], so that an odd `iat` (say, given twice) never
+/// changes how `exp` is read.
+#[derive(Deserialize)]
+struct IssuedAt<'a> {
+    #[serde(borrow, default)]
+    iat: Option<&'a RawValue>,
+}
+
 /// The raw JSON text of a top-level numeric `exp` claim, if the payload is
 /// a JSON object (UTF-8) that has one.
 fn claims_exp(json: &[u8]) -> Option<&str> {
+    numeric(claims::<Claims<'_>>(json)?.exp?)
+}
+
+/// The payload's claims, if it is a JSON object (UTF-8).
+fn claims<'a, T: Deserialize<'a>>(json: &'a [u8]) -> Option<T> {
     // serde would also read a struct from a JSON array; only an object has claims
     if json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return None;
     }
-    let claims: Claims<'_> = serde_json::from_slice(json).ok()?;
-    let exp = claims.exp?.get();
-    let first = *exp.as_bytes().first()?;
-    (first == b'-' || first.is_ascii_digit()).then_some(exp)
+    serde_json::from_slice(json).ok()
+}
+
+/// The text of a claim's value if it is a JSON number.
+fn numeric(value: &RawValue) -> Option<&str> {
+    let text = value.get();
+    let first = *text.as_bytes().first()?;
+    (first == b'-' || first.is_ascii_digit()).then_some(text)
+}
+
+/// When a JWT says it was issued: its numeric `iat` claim as Unix
+/// nanoseconds (fractions kept, as for `exp`). `None` for an opaque token,
+/// a payload without a numeric `iat`, or one beyond what a date can hold.
+/// The credential compares it with its clock to learn the issuer's clock
+/// skew.
+pub(crate) fn jwt_issued_at(token: &str) -> Option<i128> {
+    let mut parts = token.split('.');
+    let _header = parts.next()?;
+    let payload = parts.next()?;
+    let json = decode_base64_lenient(payload.as_bytes())?;
+    let iat = numeric(claims::<IssuedAt<'_>>(&json)?.iat?)?;
+    let nanos = decimal_to_unix_nanos(iat)?;
+    OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .map(|_| nanos)
 }
 
 /// Decodes base64url, or standard base64 (SPEC 2.1), padding optional and
@@ -420,6 +454,35 @@ mod tests {
         assert_eq!(decode_base64_lenient(b"YWI").unwrap(), b"ab");
         assert!(decode_base64_lenient(b"Y").is_none());
         assert!(decode_base64_lenient(b"Y~==").is_none());
+    }
+
+    fn jwt(payload: &str) -> String {
+        format!(
+            "eyJhbGciOiJIUzI1NiJ9.{}.c2ln",
+            azure_core::base64::encode_url_safe(payload)
+        )
+    }
+
+    #[test]
+    fn issued_at_is_read_like_exp() {
+        const SECOND: i128 = 1_000_000_000;
+        assert_eq!(
+            jwt_issued_at(&jwt(r#"{"iat":1700000000,"exp":1700003600}"#)),
+            Some(1_700_000_000 * SECOND)
+        );
+        assert_eq!(
+            jwt_issued_at(&jwt(r#"{"iat":1700000000.25}"#)),
+            Some(1_700_000_000 * SECOND + SECOND / 4)
+        );
+        // absent, not a number, not a JWT, beyond a date: unknown
+        assert_eq!(jwt_issued_at(&jwt(r#"{"exp":1700003600}"#)), None);
+        assert_eq!(jwt_issued_at(&jwt(r#"{"iat":"1700000000"}"#)), None);
+        assert_eq!(jwt_issued_at(&jwt(r#"[1700000000]"#)), None);
+        assert_eq!(jwt_issued_at("opaque-token"), None);
+        assert_eq!(jwt_issued_at(&jwt(r#"{"iat":1e30}"#)), None);
+        // the expiry is unaffected by iat
+        let token = parse_token(&jwt(r#"{"iat":"x","exp":1700003600}"#)).unwrap();
+        assert_eq!(token.expires_on.unix_timestamp(), 1_700_003_600);
     }
 
     #[test]

@@ -34,6 +34,17 @@ pub trait CommunicationTokenCredential: Send + Sync + fmt::Debug {
     /// Stops all background work; later `get_token` calls fail with
     /// `User credential is disposed`.
     fn dispose(&self);
+
+    /// Drops the cached token if it is still `token`, one the service
+    /// rejected (HTTP 401), so that the next `get_token` gets a new one;
+    /// `true` if it did (see [`AzureCommunicationTokenCredential::invalidate`]).
+    ///
+    /// The default does nothing and returns `false` (a credential without a
+    /// cache, or one that cannot get another token).
+    fn invalidate(&self, token: &str) -> bool {
+        let _ = token;
+        false
+    }
 }
 
 /// The ACS user credential: a static token, or a token refreshed through a
@@ -235,6 +246,33 @@ pub trait CommunicationTokenCredential: Send + Sync + fmt::Debug {
 ///   dropped; the next caller picks it up. If it then fails, that caller
 ///   starts a new refresh rather than returning the stale failure.
 /// * `exp` is read to the nanosecond (digits beyond are truncated).
+/// * **Clock skew.** A fresh token's `iat` (when the issuer says it issued
+///   it) is compared with the local clock as the token arrives. When they
+///   differ by more than [`CLOCK_SKEW_TOLERANCE`](crate::CLOCK_SKEW_TOLERANCE)
+///   (1 minute), the difference (issuer clock − local clock) is learned and
+///   every expiry decision is made in the issuer's time: the on-demand
+///   windows, the proactive schedule, the "still valid" fallback and the
+///   expired-token check of a refresher result. So with a clock 5 minutes
+///   behind, a token expiring at 12:00:00 (issuer time) is still refreshed
+///   at 11:58:00 issuer time, not 5 minutes late, and with a clock 5 minutes
+///   ahead it is not refreshed 5 minutes early. One `tracing` warning gives
+///   the measured skew in seconds (never the token) when a skew is learned
+///   or changes by more than a minute; every later fresh token is measured
+///   again (a corrected clock goes back to zero skew). The initial token and
+///   static tokens are not measured (they may be old), nor opaque tokens
+///   (no `iat`), nor a token issued no later than the last one measured
+///   (the same token handed back again). A refresher should return freshly
+///   issued tokens: a different one it had
+///   cached for more than a minute reads as a local clock running ahead by
+///   its age, and may then be served that much past its expiry (the service
+///   answers 401, and [`CommunicationTokenCredentialPolicy`](crate::CommunicationTokenCredentialPolicy)
+///   recovers with one refresh). See [`clock_skew`](Self::clock_skew).
+/// * **Revoked tokens.** The service may reject a token before it expires
+///   (after `revoke_tokens`, or when the user was deleted): it answers
+///   401. [`invalidate`](Self::invalidate) drops that token from the cache,
+///   only if it is still the cached one, so a burst of 401s for one token
+///   causes one refresh; [`CommunicationTokenCredentialPolicy`](crate::CommunicationTokenCredentialPolicy)
+///   does it for you and retries the request once.
 ///
 /// Errors from `get_token`: `User credential is disposed` (the credential, or
 /// a clone of it, was disposed); `The token returned from the tokenRefresher is
@@ -415,6 +453,64 @@ impl AzureCommunicationTokenCredential {
         self.state.get_token(ON_DEMAND_REFRESH_WINDOW).await
     }
 
+    /// Drops the cached token if it is still `token`, a token the service
+    /// rejected (HTTP 401: revoked, or its user deleted), so that the next
+    /// [`get_token`](Self::get_token) refreshes instead of serving it again.
+    /// Returns `true` if it dropped it.
+    ///
+    /// It only acts while `token` is the cached token: once one caller has
+    /// invalidated it (or a refresh has replaced it), further calls with the
+    /// same token return `false` and change nothing, so a burst of 401s for
+    /// one token causes exactly one refresh, which every caller then shares.
+    /// Tokens are compared in constant time; nothing is logged but the fact.
+    ///
+    /// * A refreshing credential: the next `get_token` calls the refresher
+    ///   (at most once a second, as always). The invalidated token is never
+    ///   served again, not even as the fallback when that refresh fails; the
+    ///   refresher must return a new token, not one it cached.
+    /// * A static credential ([`from_token`](Self::from_token),
+    ///   [`from_access_token`](Self::from_access_token)) has nothing to
+    ///   refresh with: `false`, and `get_token` keeps returning its token.
+    /// * A disposed credential: `false`.
+    ///
+    /// ```
+    /// use azure_communication_common::{AzureCommunicationTokenCredential, CommunicationTokenRefreshOptions};
+    /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> azure_core::Result<()> {
+    /// let issued = Arc::new(AtomicUsize::new(0));
+    /// let counter = issued.clone();
+    /// let credential = AzureCommunicationTokenCredential::with_refresher(
+    ///     CommunicationTokenRefreshOptions::new(move || {
+    ///         // a new token each time (the payload is {"exp":32503680000}, year 3000)
+    ///         let n = counter.fetch_add(1, Ordering::SeqCst);
+    ///         async move { Ok(format!("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjMyNTAzNjgwMDAwfQ.c2ln{n}")) }
+    ///     }),
+    /// )?;
+    /// let rejected = credential.get_token().await?;
+    /// // ... the service answered 401 to a request with `rejected` ...
+    /// assert!(credential.invalidate(rejected.token.secret()));
+    /// assert!(!credential.invalidate(rejected.token.secret()), "already dropped");
+    /// let fresh = credential.get_token().await?; // (at most one refresh a second: it may wait)
+    /// assert_ne!(fresh.token.secret(), rejected.token.secret());
+    /// assert_eq!(issued.load(Ordering::SeqCst), 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn invalidate(&self, token: &str) -> bool {
+        self.state.invalidate(token)
+    }
+
+    /// The learned skew of the token issuer's clock: issuer clock − local
+    /// clock, zero while they agree within
+    /// [`CLOCK_SKEW_TOLERANCE`](crate::CLOCK_SKEW_TOLERANCE) or before any
+    /// fresh token has been measured (see "Clock skew" under
+    /// [Behaviour details](Self#behaviour-details)). Positive: the local clock
+    /// is behind.
+    pub fn clock_skew(&self) -> Duration {
+        self.state.clock_skew()
+    }
+
     /// Cancels every scheduled or running refresh (waiting callers get
     /// `User credential is disposed`), stops the background timer and forgets
     /// the token. Later `get_token` calls fail with `User credential is
@@ -452,6 +548,10 @@ impl CommunicationTokenCredential for AzureCommunicationTokenCredential {
 
     fn dispose(&self) {
         self.state.dispose();
+    }
+
+    fn invalidate(&self, token: &str) -> bool {
+        self.state.invalidate(token)
     }
 }
 

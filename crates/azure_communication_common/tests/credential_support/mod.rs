@@ -70,3 +70,52 @@ pub fn vector_path(name: &str) -> std::path::PathBuf {
         .join("tests/data")
         .join(name)
 }
+
+/// A local clock off the token issuer's by a settable amount: the issuer's
+/// time is a [`TokioClock`]; this clock reads it plus `local − issuer`.
+#[derive(Debug)]
+pub struct SkewedClock {
+    pub issuer: Arc<TokioClock>,
+    local_minus_issuer: std::sync::Mutex<Duration>,
+}
+
+impl SkewedClock {
+    /// A local clock `local_minus_issuer` off a [`TokioClock::new`] issuer
+    /// (negative: behind).
+    pub fn new(local_minus_issuer: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            issuer: TokioClock::new(),
+            local_minus_issuer: std::sync::Mutex::new(local_minus_issuer),
+        })
+    }
+
+    /// Steps the local clock (as NTP would correct it).
+    pub fn set_skew(&self, local_minus_issuer: Duration) {
+        *self.local_minus_issuer.lock().unwrap() = local_minus_issuer;
+    }
+
+    /// The issuer's time now.
+    pub fn issuer_now(&self) -> OffsetDateTime {
+        self.issuer.now_utc()
+    }
+
+    /// A JWT the issuer issues now, `iat` now and `exp` after `lifetime`
+    /// (whole seconds), with a distinguishing claim.
+    pub fn issue(&self, lifetime: Duration, id: u64) -> String {
+        let iat = self.issuer_now().unix_timestamp();
+        jwt_with_payload(&format!(
+            "{{\"iat\":{iat},\"exp\":{},\"jti\":\"{id}\"}}",
+            iat + lifetime.whole_seconds()
+        ))
+    }
+}
+
+impl TokenClock for SkewedClock {
+    fn now_utc(&self) -> OffsetDateTime {
+        self.issuer.now_utc() + *self.local_minus_issuer.lock().unwrap()
+    }
+
+    fn monotonic(&self) -> std::time::Duration {
+        self.issuer.monotonic()
+    }
+}

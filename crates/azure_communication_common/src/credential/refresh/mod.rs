@@ -8,6 +8,7 @@
 //! | `errors.rs` | the errors a refresh ends with (disposed, timed out, shared by waiters) |
 //! | `timer.rs` | the proactive timer and its schedule and retry decisions |
 //! | `limiter.rs` | [`RefreshLimiter`], which bounds concurrent proactive refreshes |
+//! | `skew.rs` | the token issuer's clock skew, learned from fresh tokens' `iat` |
 //! | `mod.rs` (here) | [`TokenCache`]: `get_token`, starting or joining a flight, `dispose` |
 //!
 //! * **Cache.** The current token lives in an [`ArcSwapOption`]: `get_token`
@@ -17,6 +18,11 @@
 //! * **Single flight.** A refresh is one [`Flight`] stored in the gate (a
 //!   mutex held only to look at or replace it). Every caller that needs a
 //!   token while it runs waits for it and gets the same outcome.
+//! * **Clock skew.** Every wall-clock reading behind an expiry decision is
+//!   the clock's plus the issuer's learned skew ([`ClockSkew`]): the
+//!   on-demand window, the refresh-failure fallback, the proactive schedule.
+//! * **Invalidate.** [`TokenCache::invalidate`] drops the cached token if it
+//!   is still the one the service rejected; the next `get_token` refreshes.
 //! * **Dispose.** Sets a flag, cancels the flight (every waiter gets
 //!   `User credential is disposed`) and the timer task, and drops the token.
 //!
@@ -28,17 +34,19 @@ mod errors;
 mod flight;
 mod limiter;
 mod settings;
+mod skew;
 mod timer;
 
 pub use limiter::RefreshLimiter;
 pub(crate) use settings::RefreshSettings;
 pub use settings::{
-    DEFAULT_MAX_CONCURRENT_PROACTIVE_REFRESHES, DEFAULT_PROACTIVE_SLOT_HOLD,
+    CLOCK_SKEW_TOLERANCE, DEFAULT_MAX_CONCURRENT_PROACTIVE_REFRESHES, DEFAULT_PROACTIVE_SLOT_HOLD,
     ON_DEMAND_REFRESH_WINDOW, PROACTIVE_REFRESH_WINDOW, TOKEN_CREDENTIAL_REFRESH_WINDOW,
 };
 
 #[cfg(doc)]
 use super::clock::TokenClock;
+use super::token::jwt_issued_at;
 use arc_swap::ArcSwapOption;
 use azure_core::{
     async_runtime::get_async_runtime, credentials::AccessToken, error::ErrorKind, time::Duration,
@@ -49,11 +57,22 @@ use errors::{share_error, timeout_error};
 use flight::{Flight, Outcome};
 use futures::future::{AbortHandle, Abortable, BoxFuture, Either, FutureExt};
 use settings::{from_nanos, nanos, EXPIRED_FROM_REFRESHER_MESSAGE};
+use skew::ClockSkew;
 use std::sync::{
     atomic::{AtomicBool, Ordering},
     Arc, Mutex, MutexGuard, PoisonError, Weak,
 };
 use tracing::Instrument;
+
+/// Whether two token strings are equal, in time that depends only on their
+/// lengths (the cached one is a secret).
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |diff, (x, y)| diff | (x ^ y))
+            == 0
+}
 
 /// Where fresh tokens come from. Implemented by the refresher callback and
 /// by the Entra token exchange.
@@ -87,6 +106,8 @@ pub(crate) struct TokenCache {
     /// which then drops its future).
     timer: Mutex<Option<AbortHandle>>,
     timer_running: AtomicBool,
+    /// The token issuer's clock skew (shared with refresh tasks).
+    skew: Arc<ClockSkew>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -123,7 +144,53 @@ impl TokenCache {
             gate: Mutex::default(),
             timer: Mutex::new(None),
             timer_running: AtomicBool::new(false),
+            skew: Arc::default(),
         }
+    }
+
+    /// The clock now, its wall time in the token issuer's time (the local
+    /// clock plus the learned skew): what every expiry decision compares.
+    pub(crate) fn now(&self) -> Now {
+        let mut now = Now::read(self.settings.clock.as_ref());
+        now.wall = now.wall.saturating_add(self.skew.offset());
+        now
+    }
+
+    /// The learned skew of the token issuer's clock (issuer − local).
+    pub(crate) fn clock_skew(&self) -> Duration {
+        from_nanos(self.skew.offset())
+    }
+
+    /// Drops the cached token if it is `token` (the one the service
+    /// rejected), so that the next `get_token` refreshes; `true` if it did.
+    /// A token that was already replaced (by an earlier `invalidate` of the
+    /// same token, or a refresh) is left alone, so a burst of rejections of
+    /// one token causes one refresh. A static or disposed credential has
+    /// nothing to refresh with: `false`, nothing changes.
+    pub(crate) fn invalidate(&self, token: &str) -> bool {
+        if self.source.is_none() || self.is_disposed() {
+            return false;
+        }
+        let current = self.cached.load();
+        let Some(cached) = current.as_ref() else {
+            return false;
+        };
+        if !same_secret(cached.token.token.secret(), token) {
+            return false;
+        }
+        // only if it is still that entry: a refresh may have replaced it meanwhile
+        let previous = self.cached.compare_and_swap(&current, None);
+        let dropped = match (previous.as_ref(), current.as_ref()) {
+            (Some(p), Some(c)) => Arc::ptr_eq(p, c),
+            _ => false,
+        };
+        if dropped {
+            tracing::info!(
+                "the cached user access token was invalidated (the service rejected it); \
+                 the next get_token call refreshes"
+            );
+        }
+        dropped
     }
 
     pub(crate) fn is_disposed(&self) -> bool {
@@ -159,7 +226,13 @@ impl TokenCache {
             match guard.as_ref() {
                 Some(cached) if self.source.is_none() => return Ok(cached.token.clone()),
                 Some(cached)
-                    if cached.outside_window(self.settings.clock.now_unix_nanos(), window) =>
+                    if cached.outside_window(
+                        self.settings
+                            .clock
+                            .now_unix_nanos()
+                            .saturating_add(self.skew.offset()),
+                        window,
+                    ) =>
                 {
                     let token = cached.token.clone();
                     drop(guard);
@@ -194,7 +267,13 @@ impl TokenCache {
                 Outcome::Failed(error) => error,
             };
             if let Some(previous) = &flight.previous {
-                if previous.valid_at(Now::read(self.settings.clock.as_ref()).wall) {
+                // not one invalidated meanwhile (the service rejected it)
+                let still_cached = self
+                    .cached
+                    .load()
+                    .as_ref()
+                    .is_some_and(|current| Arc::ptr_eq(current, previous));
+                if still_cached && previous.valid_at(self.now().wall) {
                     tracing::warn!(
                         error = %error,
                         "on-demand token refresh failed; the cached token is still valid and is returned"
@@ -218,7 +297,7 @@ impl TokenCache {
         let gate = lock(&self.gate);
         if gate.flight.is_none() && !self.is_disposed() {
             if let Some(current) = self.cached.load().as_ref() {
-                let now = Now::read(self.settings.clock.as_ref());
+                let now = self.now();
                 if servable(current, now, window, self.stamps.read()) {
                     return Ok(Either::Left(current.token.clone()));
                 }
@@ -299,6 +378,7 @@ impl TokenCache {
         let hold = from_nanos(interval_left(self.stamps.read().succeeded, now.mono));
         let timeout = self.settings.timeout;
         let clock = self.settings.clock.clone();
+        let skew = self.skew.clone();
         let span = tracing::debug_span!("communication_token_refresh", trigger);
         async move {
             if hold.is_positive() {
@@ -310,8 +390,14 @@ impl TokenCache {
                 Either::Left((result, _)) => result,
                 Either::Right(_) => Err(timeout_error(timeout)),
             };
-            let now = Now::read(clock.as_ref()).wall;
+            let local = Now::read(clock.as_ref()).wall;
             let result = result.and_then(|token| {
+                // learn the issuer's clock first: with a clock ahead of the
+                // issuer, a fresh token could otherwise look expired
+                if let Some(issued_at) = jwt_issued_at(token.token.secret()) {
+                    skew.learn(issued_at, local);
+                }
+                let now = local.saturating_add(skew.offset());
                 let cached = Cached::new(token, now);
                 if cached.valid_at(now) {
                     Ok(Arc::new(cached))

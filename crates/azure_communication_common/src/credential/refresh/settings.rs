@@ -25,6 +25,11 @@ pub const TOKEN_CREDENTIAL_REFRESH_WINDOW: Duration = Duration::minutes(5);
 /// remaining lifetime instead.
 pub const PROACTIVE_REFRESH_WINDOW: Duration = Duration::minutes(10);
 
+/// When a fresh token's `iat` is more than this away from the local clock,
+/// the credential learns the difference as the token issuer's clock skew and
+/// makes its expiry decisions in the issuer's time: 1 minute.
+pub const CLOCK_SKEW_TOLERANCE: Duration = Duration::minutes(1);
+
 /// Refreshes of a credential never start more often than this: 1 second.
 pub(crate) const MIN_REFRESH_INTERVAL: Duration = Duration::seconds(1);
 

@@ -118,7 +118,7 @@ impl TokenCache {
             }
             None => None,
         };
-        let now = Now::read(self.settings.clock.as_ref());
+        let now = self.now();
         match next_action(cached, now, self.stamps.read(), retry_at) {
             Action::Sleep(nanos) => Step::Sleep(from_nanos(nanos)),
             Action::Refresh => Step::Refresh(Arc::downgrade(cached), cached.expires),
@@ -132,7 +132,7 @@ impl TokenCache {
             return false;
         };
         retry.failures = retry.failures.saturating_add(1);
-        let now = Now::read(self.settings.clock.as_ref());
+        let now = self.now();
         let Some(delay) = retry_delay(retry.failures, jitter_unit(), cached.expires - now.wall)
         else {
             tracing::warn!(
