@@ -13,7 +13,10 @@
 //! with a wrong key, a 503); `ConnectionString` and `parse_client_arguments`
 //! with bad input; the refresher credential (success, refresher failure,
 //! expired result, timeout, dispose, a bad initial token, `from_token` with
-//! malformed tokens, `parse_token`); the Entra credential (success, an
+//! malformed tokens, `parse_token`); `CommunicationTokenCredentialPolicy`
+//! against the emulator's Chat route (accepted, a revoked token's 401 and
+//! its retry, `invalidate`, a deleted user, a refused `http://` URL); the
+//! Entra credential (success, an
 //! expired Entra token refused, a 500, a timeout); the identity client
 //! (every operation, and its errors).
 //!
@@ -26,8 +29,8 @@ use acs_emulator::{Emulator, EmulatorOptions, EntraTokenSpec, FaultRule, Route};
 use azure_communication_common::{
     communication_auth_policy, parse_client_arguments, parse_token, AccessKeyCredential,
     AccessKeySigner, AzureCommunicationTokenCredential, CommunicationAccessKeyCredentialPolicy,
-    CommunicationCredential, CommunicationTokenRefreshOptions, CommunicationUserIdentifier,
-    ConnectionString, EntraCommunicationTokenCredentialOptions,
+    CommunicationCredential, CommunicationTokenCredentialPolicy, CommunicationTokenRefreshOptions,
+    CommunicationUserIdentifier, ConnectionString, EntraCommunicationTokenCredentialOptions,
 };
 use azure_communication_identity::{
     CommunicationIdentityClient, CommunicationIdentityClientOptions, CommunicationTokenScope,
@@ -35,7 +38,8 @@ use azure_communication_identity::{
 use azure_core::{
     credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions},
     http::{
-        policies::Policy, ClientOptions, Context, Method, Pipeline, Request, RetryOptions, Url,
+        policies::Policy, ClientOptions, Context, Method, Pipeline, PipelineSendOptions, Request,
+        RetryOptions, Url,
     },
     time::{Duration, OffsetDateTime},
 };
@@ -553,6 +557,86 @@ async fn refresher_credential(
     audit.result("static get_token", &static_credential.get_token().await);
 }
 
+/// `GET /chat/threads` through a pipeline with the user-token policy.
+async fn chat_through(
+    audit: &mut Audit,
+    label: &str,
+    emulator: &Emulator,
+    pipeline: &Pipeline,
+    url: Option<Url>,
+) {
+    let url = url.unwrap_or_else(|| {
+        emulator
+            .endpoint()
+            .join("chat/threads?api-version=2024-03-07")
+            .unwrap()
+    });
+    let mut request = Request::new(url, Method::Get);
+    let unchecked = PipelineSendOptions {
+        skip_checks: true,
+        ..Default::default()
+    };
+    let result = pipeline
+        .send(&Context::new(), &mut request, Some(unchecked))
+        .await;
+    audit.debug(&format!("{label}: request"), &request);
+    match result {
+        Ok(response) => {
+            audit.debug(&format!("{label}: response headers"), response.headers());
+            let status = response.status();
+            let body = response.into_body();
+            audit.display(&format!("{label}: status"), &status);
+            audit.display(
+                &format!("{label}: body"),
+                &String::from_utf8_lossy(&body).into_owned(),
+            );
+        }
+        Err(error) => audit.error(label, &error),
+    }
+}
+
+async fn user_token_policy(
+    audit: &mut Audit,
+    emulator: &Emulator,
+    client: &CommunicationIdentityClient,
+) {
+    let user = client.create_user(None).await.unwrap();
+    let credential = AzureCommunicationTokenCredential::with_refresher(noting_refresher(
+        client,
+        &user,
+        audit.secrets.clone(),
+    ))
+    .unwrap();
+    let policy = CommunicationTokenCredentialPolicy::new(credential.clone());
+    audit.debug("CommunicationTokenCredentialPolicy", &policy);
+    let pipeline = Pipeline::new(
+        None,
+        None,
+        no_retry(),
+        Vec::new(),
+        vec![Arc::new(policy)],
+        None,
+    );
+    chat_through(audit, "chat (accepted)", emulator, &pipeline, None).await;
+    // revoked: 401, invalidate, one retry with a fresh token
+    client.revoke_tokens(&user, None).await.unwrap();
+    chat_through(audit, "chat (revoked, retried)", emulator, &pipeline, None).await;
+    let token = credential.get_token().await.unwrap();
+    audit.display("invalidate", &credential.invalidate(token.token.secret()));
+    audit.display(
+        "invalidate again",
+        &credential.invalidate(token.token.secret()),
+    );
+    // deleted user: 401 and a refresh that fails
+    client.delete_user(&user, None).await.unwrap();
+    chat_through(audit, "chat (deleted user)", emulator, &pipeline, None).await;
+    // a token never goes over plain http to a remote host
+    let remote = Url::parse("http://contoso.example/chat/threads?api-version=2024-03-07").ok();
+    chat_through(audit, "chat (http refused)", emulator, &pipeline, remote).await;
+    audit.debug("credential (after the policy)", &credential);
+    credential.dispose();
+}
+
 async fn entra_credential(audit: &mut Audit, emulator: &Emulator) {
     let secrets = audit.secrets.clone();
     let noted = |spec: EntraTokenSpec| -> Arc<dyn TokenCredential> {
@@ -662,6 +746,7 @@ async fn no_key_or_token_appears_in_logs_errors_or_values() {
     policies_through_a_pipeline(&mut audit, &emulator, &key).await;
     let client = identity_client_operations(&mut audit, &emulator).await;
     refresher_credential(&mut audit, &emulator, &client).await;
+    user_token_policy(&mut audit, &emulator, &client).await;
     entra_credential(&mut audit, &emulator).await;
     emulator.shutdown().await;
 
