@@ -53,7 +53,8 @@ fn cpu_ticks() -> u64 {
 
 fn idle_cpu_ms(runtime: &tokio::runtime::Runtime, seconds: u64) -> u64 {
     let before = cpu_ticks();
-    runtime.block_on(tokio::time::sleep(std::time::Duration::from_secs(seconds)));
+    // the sleep is made inside the runtime (a tokio timer needs its context)
+    runtime.block_on(async { tokio::time::sleep(std::time::Duration::from_secs(seconds)).await });
     (cpu_ticks() - before) * 10
 }
 
