@@ -32,7 +32,7 @@ mod access_key_credential;
 mod chooser;
 mod client_arguments;
 mod connection_string;
-mod policy;
+pub(crate) mod policy;
 mod signer;
 
 pub use access_key_credential::AccessKeyCredential;

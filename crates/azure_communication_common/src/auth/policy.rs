@@ -269,6 +269,26 @@ impl CommunicationAccessKeyCredentialPolicy {
     }
 }
 
+/// The next policy in a pipeline and the ones after it.
+type Chain<'a> = (&'a Arc<dyn Policy>, &'a [Arc<dyn Policy>]);
+
+/// The policy after `policy` and the rest of the chain; an error naming
+/// `policy` if it was called outside a pipeline (nothing after it).
+pub(crate) fn split_next<'a>(
+    next: &'a [Arc<dyn Policy>],
+    policy: &str,
+) -> azure_core::Result<Chain<'a>> {
+    next.split_first().ok_or_else(|| {
+        Error::with_message(
+            ErrorKind::Other,
+            format!(
+                "{policy} must be followed by a transport policy in the pipeline; \
+                 add it to a Pipeline instead of calling send directly"
+            ),
+        )
+    })
+}
+
 #[async_trait]
 impl Policy for CommunicationAccessKeyCredentialPolicy {
     async fn send(
@@ -277,13 +297,7 @@ impl Policy for CommunicationAccessKeyCredentialPolicy {
         request: &mut Request,
         next: &[Arc<dyn Policy>],
     ) -> PolicyResult {
-        let Some((first, rest)) = next.split_first() else {
-            return Err(Error::with_message(
-                ErrorKind::Other,
-                "CommunicationAccessKeyCredentialPolicy must be followed by a transport policy \
-                 in the pipeline; add it to a Pipeline instead of calling send directly",
-            ));
-        };
+        let (first, rest) = split_next(next, "CommunicationAccessKeyCredentialPolicy")?;
         self.sign_request(request).await?;
         first.send(ctx, request, rest).await
     }

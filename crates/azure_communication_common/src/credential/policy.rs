@@ -2,6 +2,7 @@
 //! access token, and on a 401 invalidates that token and retries once.
 
 use super::token_credential::{AzureCommunicationTokenCredential, CommunicationTokenCredential};
+use crate::auth::policy::split_next;
 use async_trait::async_trait;
 use azure_core::error::{Error, ErrorKind};
 use azure_core::http::headers::AUTHORIZATION;
@@ -157,13 +158,7 @@ impl Policy for CommunicationTokenCredentialPolicy {
         request: &mut Request,
         next: &[Arc<dyn Policy>],
     ) -> PolicyResult {
-        let Some((first, rest)) = next.split_first() else {
-            return Err(Error::with_message(
-                ErrorKind::Other,
-                "CommunicationTokenCredentialPolicy must be followed by a transport policy \
-                 in the pipeline; add it to a Pipeline instead of calling send directly",
-            ));
-        };
+        let (first, rest) = split_next(next, "CommunicationTokenCredentialPolicy")?;
         check_scheme(request.url())?;
         let token = self.credential.get_token(None).await?;
         request.insert_header(AUTHORIZATION, bearer(token.token.secret()));

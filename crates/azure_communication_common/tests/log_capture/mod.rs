@@ -17,6 +17,12 @@ impl Capture {
     /// thread's default until the guard is dropped.
     #[allow(dead_code)] // a binary that captures globally does not use it
     pub fn install() -> (Self, DefaultGuard) {
+        let (capture, subscriber) = Self::subscriber();
+        (capture, tracing::subscriber::set_default(subscriber))
+    }
+
+    /// A new capture and a TRACE-level subscriber writing into it.
+    fn subscriber() -> (Self, impl tracing::Subscriber + Send + Sync) {
         let capture = Capture::default();
         let writer = capture.clone();
         let subscriber = tracing_subscriber::fmt()
@@ -24,7 +30,7 @@ impl Capture {
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .finish();
-        (capture, tracing::subscriber::set_default(subscriber))
+        (capture, subscriber)
     }
 
     /// Everything written so far.
@@ -50,13 +56,7 @@ impl Capture {
     /// single test.
     #[allow(dead_code)] // only some binaries capture globally
     pub fn install_global() -> Self {
-        let capture = Capture::default();
-        let writer = capture.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
+        let (capture, subscriber) = Self::subscriber();
         tracing::subscriber::set_global_default(subscriber)
             .expect("no other global subscriber in this test binary");
         capture
