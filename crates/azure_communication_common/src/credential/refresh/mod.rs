@@ -9,6 +9,8 @@
 //! | `timer.rs` | the proactive timer and its schedule and retry decisions |
 //! | `limiter.rs` | [`RefreshLimiter`], which bounds concurrent proactive refreshes |
 //! | `skew.rs` | the token issuer's clock skew, learned from fresh tokens' `iat` |
+//! | `fetch.rs` | one refresh: minimum interval, timeout, skew, expiry check |
+//! | `invalidate.rs` | dropping a token the service rejected |
 //! | `mod.rs` (here) | [`TokenCache`]: `get_token`, starting or joining a flight, `dispose` |
 //!
 //! * **Cache.** The current token lives in an [`ArcSwapOption`]: `get_token`
@@ -31,7 +33,9 @@
 
 mod cache;
 mod errors;
+mod fetch;
 mod flight;
+mod invalidate;
 mod limiter;
 mod settings;
 mod skew;
@@ -46,14 +50,11 @@ pub use settings::{
 
 #[cfg(doc)]
 use super::clock::TokenClock;
-use super::token::jwt_issued_at;
 use arc_swap::ArcSwapOption;
-use azure_core::{
-    async_runtime::get_async_runtime, credentials::AccessToken, error::ErrorKind, time::Duration,
-};
-use cache::{interval_left, servable, Cached, Now, Stamps};
+use azure_core::{async_runtime::get_async_runtime, credentials::AccessToken, time::Duration};
+use cache::{servable, Cached, Now, Stamps};
 pub(crate) use errors::disposed_error;
-use errors::{share_error, timeout_error};
+use errors::share_error;
 use flight::{Flight, Outcome};
 use futures::future::{AbortHandle, Abortable, BoxFuture, Either, FutureExt};
 use settings::{from_nanos, nanos, EXPIRED_FROM_REFRESHER_MESSAGE};
@@ -62,17 +63,6 @@ use std::sync::{
     atomic::{AtomicBool, Ordering},
     Arc, Mutex, MutexGuard, PoisonError, Weak,
 };
-use tracing::Instrument;
-
-/// Whether two token strings are equal, in time that depends only on their
-/// lengths (the cached one is a secret).
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |diff, (x, y)| diff | (x ^ y))
-            == 0
-}
 
 /// Where fresh tokens come from. Implemented by the refresher callback and
 /// by the Entra token exchange.
@@ -159,38 +149,6 @@ impl TokenCache {
     /// The learned skew of the token issuer's clock (issuer − local).
     pub(crate) fn clock_skew(&self) -> Duration {
         from_nanos(self.skew.offset())
-    }
-
-    /// Drops the cached token if it is `token` (the one the service
-    /// rejected), so that the next `get_token` refreshes; `true` if it did.
-    /// A token that was already replaced (by an earlier `invalidate` of the
-    /// same token, or a refresh) is left alone, so a burst of rejections of
-    /// one token causes one refresh. A static or disposed credential has
-    /// nothing to refresh with: `false`, nothing changes.
-    pub(crate) fn invalidate(&self, token: &str) -> bool {
-        if self.source.is_none() || self.is_disposed() {
-            return false;
-        }
-        let current = self.cached.load();
-        let Some(cached) = current.as_ref() else {
-            return false;
-        };
-        if !same_secret(cached.token.token.secret(), token) {
-            return false;
-        }
-        // only if it is still that entry: a refresh may have replaced it meanwhile
-        let previous = self.cached.compare_and_swap(&current, None);
-        let dropped = match (previous.as_ref(), current.as_ref()) {
-            (Some(p), Some(c)) => Arc::ptr_eq(p, c),
-            _ => false,
-        };
-        if dropped {
-            tracing::info!(
-                "the cached user access token was invalidated (the service rejected it); \
-                 the next get_token call refreshes"
-            );
-        }
-        dropped
     }
 
     pub(crate) fn is_disposed(&self) -> bool {
@@ -364,57 +322,6 @@ impl TokenCache {
         // dropped at once: the task runs detached; `Flight::cancel` stops it
         let _detached = get_async_runtime().spawn(task);
         Ok(flight)
-    }
-
-    /// One refresh: waits out the rest of [`settings::MIN_REFRESH_INTERVAL`]
-    /// since the last success (no refresh storm), then fetches within the
-    /// timeout and checks the token's expiry.
-    fn refresh_work(
-        &self,
-        source: Arc<dyn TokenSource>,
-        trigger: &'static str,
-    ) -> impl std::future::Future<Output = azure_core::Result<Arc<Cached>>> + Send + 'static {
-        let now = Now::read(self.settings.clock.as_ref());
-        let hold = from_nanos(interval_left(self.stamps.read().succeeded, now.mono));
-        let timeout = self.settings.timeout;
-        let clock = self.settings.clock.clone();
-        let skew = self.skew.clone();
-        let span = tracing::debug_span!("communication_token_refresh", trigger);
-        async move {
-            if hold.is_positive() {
-                azure_core::sleep(hold).await;
-            }
-            let fetch = source.fetch();
-            let sleep = Box::pin(azure_core::sleep(timeout));
-            let result = match futures::future::select(fetch, sleep).await {
-                Either::Left((result, _)) => result,
-                Either::Right(_) => Err(timeout_error(timeout)),
-            };
-            let local = Now::read(clock.as_ref()).wall;
-            let result = result.and_then(|token| {
-                // learn the issuer's clock first: with a clock ahead of the
-                // issuer, a fresh token could otherwise look expired
-                if let Some(issued_at) = jwt_issued_at(token.token.secret()) {
-                    skew.learn(issued_at, local);
-                }
-                let now = local.saturating_add(skew.offset());
-                let cached = Cached::new(token, now);
-                if cached.valid_at(now) {
-                    Ok(Arc::new(cached))
-                } else {
-                    Err(azure_core::Error::with_message(
-                        ErrorKind::Credential,
-                        source.expired_message(),
-                    ))
-                }
-            });
-            match &result {
-                Ok(_) => tracing::debug!("token refreshed"),
-                Err(error) => tracing::debug!(error = %error, "token refresh failed"),
-            }
-            result
-        }
-        .instrument(span)
     }
 
     /// Called when a flight ends, before its waiters are woken: clears the
