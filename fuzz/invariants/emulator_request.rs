@@ -37,6 +37,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use axum::http::{HeaderName, HeaderValue, Method, Request, Uri};
 use azure_communication_common::AccessKeySigner;
 use std::cell::RefCell;
+use std::mem::ManuallyDrop;
 use std::time::Duration;
 
 /// The emulator's access key (fixed, so inputs replay the same way).
@@ -253,7 +254,11 @@ async fn start() -> Emulator {
 }
 
 thread_local! {
-    static HARNESS: RefCell<Option<Harness>> = const { RefCell::new(None) };
+    // ManuallyDrop: no destructor at thread exit, where tokio's own
+    // thread-locals may already be gone (a harness replaced while running
+    // is dropped normally).
+    static HARNESS: ManuallyDrop<RefCell<Option<Harness>>> =
+        const { ManuallyDrop::new(RefCell::new(None)) };
 }
 
 fn pick<'a>(list: &[&'a str], index: u8) -> &'a str {

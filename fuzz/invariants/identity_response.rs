@@ -42,6 +42,14 @@ use std::sync::{Arc, Mutex};
 
 /// The Teams user's Entra token the exchange sends (a secret).
 const ENTRA_TOKEN: &str = "eyJ0eXAiOiJKV1QifQ.eyJvaWQiOiJmdXp6In0.Zm1penotZW50cmEtc2VjcmV0";
+/// Whether the client redacts the Teams user's Entra token from an error
+/// when the service echoes it JSON-escaped (`eyJ0\u0065...`), not only
+/// verbatim. It does not yet (finding 1 in `fuzz/RESULTS.md`): until it
+/// does, such inputs are not checked for the token, so that the fuzzer
+/// keeps looking for other failures; set to `true` with the fix (the
+/// regression inputs in `fuzz/regressions/identity_response/` then check it).
+const ESCAPED_ECHO_REDACTED: bool = false;
+
 /// The user the per-user operations name.
 const USER: &str = "8:acs:00000000-0000-4000-8000-0000000f0220_0000-fuzz";
 
@@ -439,6 +447,14 @@ fn headers_of(input: &[HeaderIn]) -> Vec<(String, String)> {
     headers
 }
 
+/// Whether `body` holds the Entra token only JSON-escaped: not verbatim, but
+/// in a string once decoded.
+fn echoes_escaped(body: &[u8]) -> bool {
+    !String::from_utf8_lossy(body).contains(ENTRA_TOKEN)
+        && serde_json::from_slice::<serde_json::Value>(body)
+            .is_ok_and(|json| json.to_string().contains(ENTRA_TOKEN))
+}
+
 /// Runs `op` against a transport answering `status`, `headers`, `body`.
 fn answer(op: Op, status: u16, headers: &[(String, String)], body: &[u8]) -> azure_core::Result<Outcome> {
     HARNESS.with(|h| {
@@ -502,7 +518,8 @@ pub fn check(data: &[u8]) {
             let display = error.to_string();
             let debug = format!("{error:?}");
             assert!(!display.trim().is_empty(), "an error without a message: {debug}");
-            if op == Op::TeamsUser {
+            let checked = ESCAPED_ECHO_REDACTED || !echoes_escaped(&built.body);
+            if op == Op::TeamsUser && checked {
                 assert!(!display.contains(ENTRA_TOKEN), "Entra token in {display}");
                 assert!(!debug.contains(ENTRA_TOKEN), "Entra token in {debug}");
             }
@@ -571,7 +588,7 @@ fn check_service_error(
     assert!(!service.message().is_empty(), "{debug}");
     assert_eq!(service.request_id(), header("x-ms-request-id").as_deref());
     let raw_body = String::from_utf8_lossy(raw.body());
-    if op == Op::TeamsUser {
+    if op == Op::TeamsUser && (ESCAPED_ECHO_REDACTED || !echoes_escaped(&built.body)) {
         let text = format!("{service} {service:?}");
         assert!(!text.contains(ENTRA_TOKEN), "Entra token in {text}");
         assert!(!raw_body.contains(ENTRA_TOKEN), "Entra token in the raw body");
