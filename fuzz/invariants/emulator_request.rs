@@ -113,7 +113,9 @@ enum MethodIn {
 #[derive(Debug, Arbitrary)]
 enum IdIn {
     /// A user created for this input.
-    User { percent_encoded: bool },
+    User {
+        percent_encoded: bool,
+    },
     /// A user of another resource.
     OtherResource,
     /// This resource's prefix and a made-up rest.
@@ -266,7 +268,11 @@ fn pick<'a>(list: &[&'a str], index: u8) -> &'a str {
 }
 
 fn entra_token(emulator: &Emulator, spec: &EntraIn) -> String {
-    let scopes: Vec<&str> = spec.scopes.iter().map(|&i| pick(&ENTRA_SCOPES, i)).collect();
+    let scopes: Vec<&str> = spec
+        .scopes
+        .iter()
+        .map(|&i| pick(&ENTRA_SCOPES, i))
+        .collect();
     let mut token = EntraTokenSpec::new(scopes)
         .expires_in(Duration::from_secs(u64::from(spec.lifetime_minutes) * 60));
     if let Some(tenant) = &spec.tenant_id {
@@ -305,7 +311,9 @@ fn id_segment(emulator: &Emulator, id: &IdIn) -> (String, Option<String>) {
 fn number(n: &NumberIn) -> serde_json::Value {
     match n {
         NumberIn::Int(i) => (*i).into(),
-        NumberIn::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
+        NumberIn::Float(f) => {
+            serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
+        }
         NumberIn::Text(t) => t.as_str().into(),
         NumberIn::Null => serde_json::Value::Null,
     }
@@ -414,7 +422,12 @@ async fn check_input(emulator: &Emulator, signed: bool, input: &Input) {
     let mut expect_user = None;
     let (path, served_versions): (String, &[&str]) = match &input.path {
         PathIn::Create { trailing_slash } => (
-            if *trailing_slash { "/identities/" } else { "/identities" }.to_owned(),
+            if *trailing_slash {
+                "/identities/"
+            } else {
+                "/identities"
+            }
+            .to_owned(),
             &IDENTITY_API_VERSIONS,
         ),
         PathIn::Issue(id) => {
@@ -426,7 +439,10 @@ async fn check_input(emulator: &Emulator, signed: bool, input: &Input) {
             )
         }
         PathIn::Revoke(id) => (
-            format!("/identities/{}/:revokeAccessTokens", id_segment(emulator, id).0),
+            format!(
+                "/identities/{}/:revokeAccessTokens",
+                id_segment(emulator, id).0
+            ),
             &IDENTITY_API_VERSIONS,
         ),
         PathIn::Delete(id) => (
@@ -528,22 +544,38 @@ async fn check_input(emulator: &Emulator, signed: bool, input: &Input) {
     let text = String::from_utf8_lossy(response.body()).into_owned();
     let context = || format!("{method} {uri} signed={signed} -> {status} {text}");
 
-    assert!(!status.is_server_error(), "5xx without a fault: {}", context());
+    assert!(
+        !status.is_server_error(),
+        "5xx without a fault: {}",
+        context()
+    );
     assert!(
         response.headers().contains_key("x-ms-request-id"),
         "no x-ms-request-id: {}",
         context()
     );
-    assert!(response.headers().contains_key("ms-cv"), "no ms-cv: {}", context());
+    assert!(
+        response.headers().contains_key("ms-cv"),
+        "no ms-cv: {}",
+        context()
+    );
     assert_eq!(
         response.headers().get("x-ms-client-request-id"),
         client_request_id.as_ref(),
         "x-ms-client-request-id not echoed: {}",
         context()
     );
-    assert!(!text.contains(ACCESS_KEY), "the access key in {}", context());
+    assert!(
+        !text.contains(ACCESS_KEY),
+        "the access key in {}",
+        context()
+    );
     if let Some(token) = &bearer {
-        assert!(!text.contains(token.as_str()), "the bearer token in {}", context());
+        assert!(
+            !text.contains(token.as_str()),
+            "the bearer token in {}",
+            context()
+        );
     }
 
     if !status.is_success() {
@@ -581,7 +613,11 @@ async fn check_input(emulator: &Emulator, signed: bool, input: &Input) {
             })
             .is_some_and(|v| served_versions.contains(&v.as_str()));
         assert!(served, "2xx without a served api-version: {}", context());
-        assert!(signed, "2xx for a request that was not signed: {}", context());
+        assert!(
+            signed,
+            "2xx for a request that was not signed: {}",
+            context()
+        );
         let covered: &[&str] = match &input.auth {
             AuthIn::Hmac => &["authorization", "x-ms-date", "x-ms-content-sha256", "host"],
             AuthIn::Bearer(_) => &["authorization"],
@@ -608,9 +644,9 @@ async fn check_input(emulator: &Emulator, signed: bool, input: &Input) {
                 .as_str()
                 .or_else(|| json["accessToken"]["token"].as_str());
             if let Some(token) = token {
-                let claims = emulator
-                    .verify_acs_token(token)
-                    .unwrap_or_else(|e| panic!("issued token does not verify ({e}): {}", context()));
+                let claims = emulator.verify_acs_token(token).unwrap_or_else(|e| {
+                    panic!("issued token does not verify ({e}): {}", context())
+                });
                 let owner = created.map(str::to_owned).or_else(|| expect_user.clone());
                 if let Some(owner) = owner {
                     assert_eq!(claims.user_id(), owner, "{}", context());
@@ -621,7 +657,12 @@ async fn check_input(emulator: &Emulator, signed: bool, input: &Input) {
 
     if signed
         && matches!(input.auth, AuthIn::Hmac)
-        && matches!(input.path, PathIn::Create { trailing_slash: false })
+        && matches!(
+            input.path,
+            PathIn::Create {
+                trailing_slash: false
+            }
+        )
         && matches!(input.method, MethodIn::Post)
         && matches!(input.body, BodyIn::Empty)
         && input.headers.is_empty()

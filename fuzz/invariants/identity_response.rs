@@ -20,7 +20,11 @@
 //! * a success status with a body not in the shape is a `DataConversion`
 //!   error that does not quote the body's token;
 //! * the Teams user's Entra token never appears in an error's `Display` or
-//!   `Debug`, its service error, or the raw response body it keeps.
+//!   `Debug`, its service error, or the raw response body and headers it
+//!   keeps, whether the service echoed it verbatim or JSON-escaped; the
+//!   code, target and request id are what the service sent with the token
+//!   replaced by `<redacted>`, and a body without the token is kept byte for
+//!   byte.
 //!
 //! Shared by `fuzz/fuzz_targets/identity_response.rs` and the property run
 //! in `crates/azure_communication_identity/tests/fuzz_invariants.rs`.
@@ -42,13 +46,8 @@ use std::sync::{Arc, Mutex};
 
 /// The Teams user's Entra token the exchange sends (a secret).
 const ENTRA_TOKEN: &str = "eyJ0eXAiOiJKV1QifQ.eyJvaWQiOiJmdXp6In0.Zm1penotZW50cmEtc2VjcmV0";
-/// Whether the client redacts the Teams user's Entra token from an error
-/// when the service echoes it JSON-escaped (`eyJ0\u0065...`), not only
-/// verbatim. It does not yet (finding 1 in `fuzz/RESULTS.md`): until it
-/// does, such inputs are not checked for the token, so that the fuzzer
-/// keeps looking for other failures; set to `true` with the fix (the
-/// regression inputs in `fuzz/regressions/identity_response/` then check it).
-const ESCAPED_ECHO_REDACTED: bool = false;
+/// What the client shows instead of the Entra token.
+const REDACTED: &str = "<redacted>";
 
 /// The user the per-user operations name.
 const USER: &str = "8:acs:00000000-0000-4000-8000-0000000f0220_0000-fuzz";
@@ -159,7 +158,9 @@ enum BodyIn {
     },
     /// An error body whose message quotes the Entra token, with the
     /// characters the mask selects written as `\uXXXX`.
-    EchoSecret { escape: u64 },
+    EchoSecret {
+        escape: u64,
+    },
 }
 
 #[derive(Debug, Arbitrary)]
@@ -213,7 +214,8 @@ thread_local! {
 fn date_of(secs: i64, nanos: u32, offset_minutes: i16) -> Option<OffsetDateTime> {
     let utc = OffsetDateTime::from_unix_timestamp(secs).ok()?;
     let utc = utc.replace_nanosecond(nanos % 1_000_000_000).ok()?;
-    let offset = time::UtcOffset::from_whole_seconds(i32::from(offset_minutes % (24 * 60)) * 60).ok()?;
+    let offset =
+        time::UtcOffset::from_whole_seconds(i32::from(offset_minutes % (24 * 60)) * 60).ok()?;
     utc.checked_to_offset(offset)
 }
 
@@ -261,7 +263,10 @@ fn rotate(s: &str) -> String {
         .collect()
 }
 
-fn token_object(t: &TokenIn, rotated: bool) -> (serde_json::Value, Option<(String, OffsetDateTime)>) {
+fn token_object(
+    t: &TokenIn,
+    rotated: bool,
+) -> (serde_json::Value, Option<(String, OffsetDateTime)>) {
     let mut object = serde_json::Map::new();
     let token = t.token.as_ref().map(|token| match token {
         JsonIn::Str(s) if rotated => rotate(s).into(),
@@ -447,16 +452,31 @@ fn headers_of(input: &[HeaderIn]) -> Vec<(String, String)> {
     headers
 }
 
-/// Whether `body` holds the Entra token only JSON-escaped: not verbatim, but
-/// in a string once decoded.
-fn echoes_escaped(body: &[u8]) -> bool {
-    !String::from_utf8_lossy(body).contains(ENTRA_TOKEN)
-        && serde_json::from_slice::<serde_json::Value>(body)
+/// Whether `body` holds the Entra token, verbatim or in a JSON string once
+/// decoded (`eyJ0\u0065...`).
+fn echoes_secret(body: &[u8]) -> bool {
+    String::from_utf8_lossy(body).contains(ENTRA_TOKEN)
+        || serde_json::from_slice::<serde_json::Value>(body)
             .is_ok_and(|json| json.to_string().contains(ENTRA_TOKEN))
 }
 
+/// A value the service sent as the client shows it: for the Teams user
+/// exchange, with the Entra token redacted.
+fn shown(op: Op, value: &str) -> String {
+    if op == Op::TeamsUser {
+        value.replace(ENTRA_TOKEN, REDACTED)
+    } else {
+        value.to_owned()
+    }
+}
+
 /// Runs `op` against a transport answering `status`, `headers`, `body`.
-fn answer(op: Op, status: u16, headers: &[(String, String)], body: &[u8]) -> azure_core::Result<Outcome> {
+fn answer(
+    op: Op,
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> azure_core::Result<Outcome> {
     HARNESS.with(|h| {
         *h.answer.0.lock().unwrap_or_else(|e| e.into_inner()) = Answer {
             status,
@@ -517,9 +537,11 @@ pub fn check(data: &[u8]) {
         Err(error) => {
             let display = error.to_string();
             let debug = format!("{error:?}");
-            assert!(!display.trim().is_empty(), "an error without a message: {debug}");
-            let checked = ESCAPED_ECHO_REDACTED || !echoes_escaped(&built.body);
-            if op == Op::TeamsUser && checked {
+            assert!(
+                !display.trim().is_empty(),
+                "an error without a message: {debug}"
+            );
+            if op == Op::TeamsUser {
                 assert!(!display.contains(ENTRA_TOKEN), "Entra token in {display}");
                 assert!(!debug.contains(ENTRA_TOKEN), "Entra token in {debug}");
             }
@@ -586,20 +608,38 @@ fn check_service_error(
     assert_eq!(u16::from(service.status()), status);
     assert_eq!(error_code.as_deref(), service.code());
     assert!(!service.message().is_empty(), "{debug}");
-    assert_eq!(service.request_id(), header("x-ms-request-id").as_deref());
+    let shown_header = |name: &str| header(name).map(|v| shown(op, &v));
+    assert_eq!(
+        service.request_id(),
+        shown_header("x-ms-request-id").as_deref()
+    );
     let raw_body = String::from_utf8_lossy(raw.body());
-    if op == Op::TeamsUser && (ESCAPED_ECHO_REDACTED || !echoes_escaped(&built.body)) {
+    if op == Op::TeamsUser {
         let text = format!("{service} {service:?}");
         assert!(!text.contains(ENTRA_TOKEN), "Entra token in {text}");
-        assert!(!raw_body.contains(ENTRA_TOKEN), "Entra token in the raw body");
-    } else {
-        assert_eq!(raw.body().as_ref(), built.body.as_slice(), "the raw body is kept");
+        assert!(
+            !raw_body.contains(ENTRA_TOKEN),
+            "Entra token in the raw body"
+        );
+        if let Ok(json) = serde_json::from_slice::<serde_json::Value>(raw.body()) {
+            assert!(
+                !json.to_string().contains(ENTRA_TOKEN),
+                "Entra token JSON-escaped in the raw body {raw_body}"
+            );
+        }
+    }
+    if op != Op::TeamsUser || !echoes_secret(&built.body) {
+        assert_eq!(
+            raw.body().as_ref(),
+            built.body.as_slice(),
+            "the raw body is kept"
+        );
     }
     for (name, value) in headers {
         assert_eq!(
             raw.headers()
                 .get_optional_str(&HeaderName::from(name.clone())),
-            Some(value.as_str()),
+            Some(shown(op, value).as_str()),
             "header {name} kept"
         );
     }
@@ -616,12 +656,20 @@ fn check_service_error(
             } else {
                 (None, None)
             };
+            // The code and target as sent, the Entra token redacted
+            // (regression fuzz/regressions/identity_response/redacted-error-code).
             assert_eq!(
                 service.code(),
-                header("x-ms-error-code").as_deref().or(body_code),
+                shown_header("x-ms-error-code")
+                    .or(body_code.map(|c| shown(op, c)))
+                    .as_deref(),
                 "{debug}"
             );
-            assert_eq!(service.target(), target, "{debug}");
+            assert_eq!(
+                service.target(),
+                target.map(|t| shown(op, t)).as_deref(),
+                "{debug}"
+            );
         }
     }
 }

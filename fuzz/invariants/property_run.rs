@@ -36,7 +36,10 @@ pub fn saved_inputs(target: &str) -> Vec<(String, Vec<u8>)> {
         files.sort();
         for path in files {
             let bytes = std::fs::read(&path).expect("a committed fuzz input is readable");
-            let name = format!("{dir}/{target}/{}", path.file_name().unwrap().to_string_lossy());
+            let name = format!(
+                "{dir}/{target}/{}",
+                path.file_name().unwrap().to_string_lossy()
+            );
             inputs.push((name, bytes));
         }
     }
@@ -121,7 +124,8 @@ pub fn inputs(target: &str) -> BoxedStrategy<Vec<u8>> {
     }
     let saved: Vec<Vec<u8>> = saved_inputs(target).into_iter().map(|(_, b)| b).collect();
     if !saved.is_empty() {
-        let edits = prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 0..5);
+        let edits =
+            prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 0..5);
         let mutated = (prop::sample::select(saved), edits)
             .prop_map(|(mut bytes, edits)| {
                 for (at, byte, how) in edits {
