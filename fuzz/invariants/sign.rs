@@ -59,7 +59,7 @@ fn valid_key(key: &str) -> bool {
     let body = key.trim_end_matches('=');
     let padding = key.len() - body.len();
     !body.is_empty()
-        && (padding == 0 || (padding <= 2 && key.len() % 4 == 0))
+        && (padding == 0 || (padding <= 2 && key.len().is_multiple_of(4)))
         && body
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
