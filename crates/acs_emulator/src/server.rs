@@ -337,6 +337,31 @@ impl Emulator {
         self.state.counters.reset();
     }
 
+    /// Answers one request in-process, exactly as the server answers it over
+    /// a connection (counters, faults and latency, body limits,
+    /// authentication, routing, the common answer headers), without a socket.
+    ///
+    /// For fuzzing (`fuzz/fuzz_targets/emulator_request.rs`) and tests that
+    /// want no network; not part of the emulator's supported API. The
+    /// request's `Host` header is used as received (HMAC checks sign it), and
+    /// its URI should be in origin form (`/identities?api-version=...`), as a
+    /// server receives it. The answer's body is read whole.
+    #[doc(hidden)]
+    pub async fn answer_in_process(
+        &self,
+        request: axum::http::Request<Vec<u8>>,
+    ) -> axum::http::Response<Vec<u8>> {
+        let request = request.map(Body::from);
+        let response = handle(axum::extract::State(Arc::clone(&self.state)), request).await;
+        let (parts, body) = response.into_parts();
+        // The emulator's answers are small JSON bodies held in memory.
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .map(|bytes| bytes.to_vec())
+            .unwrap_or_default();
+        axum::http::Response::from_parts(parts, bytes)
+    }
+
     /// Stops accepting connections and closes the listener, closes idle and
     /// stalled connections at once, lets requests being handled finish (up
     /// to 5 seconds) and waits until the server has stopped.

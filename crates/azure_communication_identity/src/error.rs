@@ -1,7 +1,10 @@
 //! What the service said when it refused a request.
 
 use azure_core::error::{Error, ErrorKind};
-use azure_core::http::{headers::HeaderName, RawResponse, StatusCode};
+use azure_core::http::{
+    headers::{HeaderName, Headers},
+    RawResponse, StatusCode,
+};
 use serde::Deserialize;
 use std::fmt;
 
@@ -36,8 +39,10 @@ const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-ms-request-id")
 /// ```
 ///
 /// Whatever the request carried that is secret (a Teams user's Entra ID
-/// token) is replaced by `<redacted>` in the message and in the raw
-/// response's body, should the service echo it.
+/// token) is replaced by `<redacted>` in the code, message, target and
+/// request id and in the raw response's headers and body, should the
+/// service echo it, verbatim or JSON-escaped (`\u0065yJ0...`); a JSON body
+/// that held it is then kept as compact JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommunicationServiceError {
     status: StatusCode,
@@ -106,20 +111,100 @@ struct ErrorDetail {
     target: Option<String>,
 }
 
-/// The error for a response whose status is not the operation's success.
-/// Each of `secrets` that occurs in the body is replaced before anything is
-/// kept.
-pub(crate) fn service_error(response: RawResponse, secrets: &[&str]) -> Error {
-    let (status, headers, body) = response.deconstruct();
-    let mut text = String::from_utf8_lossy(&body).into_owned();
-    let mut redacted = false;
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        if text.contains(secret) {
-            text = text.replace(secret, "<redacted>");
-            redacted = true;
-        }
+/// What replaces a secret the service echoed.
+const REDACTED: &str = "<redacted>";
+
+/// `text` with every one of `secrets` replaced by [`REDACTED`].
+fn redact(text: &str, secrets: &[&str]) -> String {
+    secrets.iter().fold(text.to_owned(), |text, secret| {
+        text.replace(secret, REDACTED)
+    })
+}
+
+fn contains_any(text: &str, secrets: &[&str]) -> bool {
+    secrets.iter().any(|secret| text.contains(secret))
+}
+
+/// Whether a string of `value` (a member name or a string value, as decoded:
+/// `\u0065` is `e`) contains one of `secrets`.
+fn json_holds_secret(value: &serde_json::Value, secrets: &[&str]) -> bool {
+    match value {
+        serde_json::Value::String(s) => contains_any(s, secrets),
+        serde_json::Value::Array(items) => items.iter().any(|v| json_holds_secret(v, secrets)),
+        serde_json::Value::Object(members) => members
+            .iter()
+            .any(|(k, v)| contains_any(k, secrets) || json_holds_secret(v, secrets)),
+        _ => false,
     }
-    let detail = serde_json::from_str::<ErrorBody>(&text)
+}
+
+/// `value` with `secrets` redacted in every member name and string.
+fn redact_json(value: serde_json::Value, secrets: &[&str]) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(redact(&s, secrets)),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| redact_json(v, secrets)).collect())
+        }
+        Value::Object(members) => Value::Object(
+            members
+                .into_iter()
+                .map(|(k, v)| (redact(&k, secrets), redact_json(v, secrets)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// The body as the error keeps it (`None`: unchanged) and its text.
+///
+/// A JSON body is redacted as decoded, so a secret the service echoed with
+/// some characters escaped (`\u0065yJ0...`) is found too; the body is then
+/// written back as compact JSON (with a last textual pass, for a secret that
+/// only appears across an escape). Any other body is redacted as text.
+fn redact_body(body: &[u8], secrets: &[&str]) -> (Option<Vec<u8>>, String) {
+    let text = String::from_utf8_lossy(body).into_owned();
+    if secrets.is_empty() {
+        return (None, text);
+    }
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
+        if json_holds_secret(&json, secrets) || contains_any(&text, secrets) {
+            let written = serde_json::to_string(&redact_json(json, secrets))
+                .unwrap_or_else(|_| REDACTED.to_owned());
+            let written = redact(&written, secrets);
+            return (Some(written.clone().into_bytes()), written);
+        }
+        return (None, text);
+    }
+    if contains_any(&text, secrets) {
+        let redacted = redact(&text, secrets);
+        return (Some(redacted.clone().into_bytes()), redacted);
+    }
+    (None, text)
+}
+
+/// The error for a response whose status is not the operation's success.
+/// Each of `secrets` the service echoed, verbatim or JSON-escaped, is
+/// replaced by `<redacted>` before anything is kept: in the code, message
+/// and target, the request id, the raw response's headers and its body.
+pub(crate) fn service_error(response: RawResponse, secrets: &[&str]) -> Error {
+    let secrets: Vec<&str> = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
+    let (status, headers, body) = response.deconstruct();
+    let headers = if headers
+        .iter()
+        .any(|(_, value)| contains_any(value.as_str(), &secrets))
+    {
+        let mut redacted = Headers::new();
+        for (name, value) in headers.iter() {
+            redacted.insert(name.clone(), redact(value.as_str(), &secrets));
+        }
+        redacted
+    } else {
+        headers
+    };
+    let (kept_body, text) = redact_body(&body, &secrets);
+    // Read from the body as sent: its strings are redacted once decoded.
+    let detail = serde_json::from_slice::<ErrorBody>(&body)
         .ok()
         .and_then(|body| body.error);
     let header_code = headers
@@ -130,6 +215,7 @@ pub(crate) fn service_error(response: RawResponse, secrets: &[&str]) -> Error {
         None => (None, None, None),
     };
     let message = message
+        .map(|m| redact(&m, &secrets))
         .filter(|m| !m.trim().is_empty())
         .or_else(|| {
             Some(text.trim())
@@ -139,18 +225,14 @@ pub(crate) fn service_error(response: RawResponse, secrets: &[&str]) -> Error {
         .unwrap_or_else(|| status.canonical_reason().into_owned());
     let service = CommunicationServiceError {
         status,
-        code: header_code.or(body_code),
+        code: header_code.or(body_code.map(|c| redact(&c, &secrets))),
         message,
-        target,
+        target: target.map(|t| redact(&t, &secrets)),
         request_id: headers
             .get_optional_str(&REQUEST_ID_HEADER)
             .map(str::to_owned),
     };
-    let body = if redacted {
-        text.into_bytes()
-    } else {
-        body.to_vec()
-    };
+    let body = kept_body.unwrap_or_else(|| body.to_vec());
     let raw_response = RawResponse::from_bytes(status, headers, body);
     Error::new(
         ErrorKind::HttpResponse {
