@@ -152,6 +152,11 @@ fn invalid_endpoints() {
         "https:contoso.communication.azure.com",
         "https:\\\\contoso.communication.azure.com\\",
         "https://contoso.communication.azure.com\\",
+        // U+037E (Greek question mark) maps to ';' in a host: the endpoint
+        // could not be written back into a connection string (found by the
+        // connection_string fuzz target)
+        "https://a\u{37e}b.com/",
+        "https://a\u{ff1d}b.com/",
     ] {
         let m = err(&format!("endpoint={bad};accesskey={KEY}"));
         assert!(m.starts_with("Invalid endpoint url "), "{bad}: {m}");

@@ -188,7 +188,9 @@ fn invalid(message: String) -> Error {
 }
 
 /// Validates an ACS endpoint (SPEC 4): an absolute `http`/`https` URL with a
-/// host, an empty path (or `/`), and no query, fragment or user info.
+/// host, an empty path (or `/`), and no query, fragment or user info. The
+/// parsed host holds no `;` or `=`, so that the endpoint can be written back
+/// into a connection string.
 ///
 /// On failure the error is `Invalid endpoint url {url}`, where `{url}` is the
 /// text given, masked by [`shown_endpoint`]: user info and `secret` masked,
@@ -220,7 +222,11 @@ pub(crate) fn parse_endpoint(text: &str, secret: Option<&str>) -> azure_core::Re
         // settled by the text checks above; what is left is the parsed host
         // and whatever a `?` or `#` in the authority started.
         let url = Url::parse(text).ok()?;
-        let valid = url.host_str().is_some_and(|h| !h.is_empty())
+        // IDNA mapping can turn a character into `;` or `=` (U+037E, U+FF1D):
+        // such a host could not be written back into a connection string.
+        let valid = url
+            .host_str()
+            .is_some_and(|h| !h.is_empty() && !h.contains([';', '=']))
             && url.query().is_none()
             && url.fragment().is_none();
         valid.then_some(url)
