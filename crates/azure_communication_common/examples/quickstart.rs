@@ -12,7 +12,7 @@
 use acs_emulator::{Emulator, EmulatorOptions, TOKEN_LIFETIME_HEADER};
 use azure_communication_common::{
     AzureCommunicationTokenCredential, CommunicationIdentifier, CommunicationIdentifierModel,
-    CommunicationTokenRefreshOptions, ConnectionString,
+    CommunicationTokenCredentialPolicy, CommunicationTokenRefreshOptions, ConnectionString,
 };
 use azure_communication_identity::{
     CommunicationIdentityClient, CommunicationIdentityClientOptions, CommunicationTokenScope,
@@ -20,7 +20,7 @@ use azure_communication_identity::{
 };
 use azure_core::http::{
     policies::{Policy, PolicyResult},
-    ClientOptions, Context, Request,
+    ClientOptions, Context, Method, Pipeline, PipelineSendOptions, Request, StatusCode, Url,
 };
 use azure_core::time::OffsetDateTime;
 use std::sync::Arc;
@@ -47,6 +47,20 @@ impl Policy for EmulatorTokenLifetime {
         request.insert_header(TOKEN_LIFETIME_HEADER, self.0.to_string());
         next[0].send(ctx, request, &next[1..]).await
     }
+}
+
+/// `GET /chat/threads` (the Chat API's thread list) through `pipeline`: the
+/// status the service answered.
+async fn list_chat_threads(pipeline: &Pipeline, url: &Url) -> azure_core::Result<StatusCode> {
+    let mut request = Request::new(url.clone(), Method::Get);
+    let unchecked = PipelineSendOptions {
+        skip_checks: true,
+        ..Default::default()
+    };
+    let response = pipeline
+        .send(&Context::new(), &mut request, Some(unchecked))
+        .await?;
+    Ok(response.status())
 }
 
 #[tokio::main]
@@ -158,6 +172,43 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  (tokens from the service live at least an hour: the proactive refresh");
         println!("   would run 10 minutes before expiry; not waiting for it here)");
     }
+
+    // Using the token: the user-token pipeline policy sends it as a bearer
+    // token; after a revocation the service answers 401, and the policy
+    // drops the token, gets a new one and sends the request again.
+    println!("  using the token: GET /chat/threads through CommunicationTokenCredentialPolicy");
+    let chat = Pipeline::new(
+        Some("quickstart"),
+        Some("0.1.0"),
+        ClientOptions::default(),
+        Vec::new(),
+        vec![Arc::new(CommunicationTokenCredentialPolicy::new(
+            credential.clone(),
+        ))],
+        None,
+    );
+    let threads = parsed
+        .endpoint()
+        .join("chat/threads?api-version=2024-03-07")?;
+    let status = list_chat_threads(&chat, &threads).await?;
+    println!(
+        "  {} chat threads listed: HTTP {}",
+        elapsed(),
+        u16::from(status)
+    );
+    while refreshes.try_recv().is_ok() {}
+    client.revoke_tokens(&user, None).await?;
+    println!("  {} revoked the user's tokens", elapsed());
+    let status = list_chat_threads(&chat, &threads).await?;
+    let mut refreshed = 0;
+    while refreshes.try_recv().is_ok() {
+        refreshed += 1;
+    }
+    println!(
+        "  {} chat threads listed again: HTTP {} ({refreshed} refresh after the service's 401)",
+        elapsed(),
+        u16::from(status)
+    );
     credential.dispose();
     println!();
 
