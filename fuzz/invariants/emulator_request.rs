@@ -6,7 +6,8 @@
 //! The first input byte decides whether the request is authentic: half the
 //! inputs are signed with the emulator's access key by the library's
 //! `AccessKeySigner` (or carry an Entra token minted by the emulator's own
-//! issuer), so the handlers are reached, not only the 401s. Users the path
+//! issuer, or an ACS user token it issued, possibly revoked or altered), so
+//! the handlers are reached, not only the 401s. Users the path
 //! names are created for the input, so issue, revoke and delete find them.
 //!
 //! Invariants:
@@ -20,6 +21,9 @@
 //!   none of the headers the signature or token covers repeated by the
 //!   fuzzer; the admin routes (whose key the input never has) never answer
 //!   2xx;
+//! * an ACS user token is accepted by the Chat route only, and only when it
+//!   is unaltered, unrevoked and has a chat scope (the answer is then
+//!   `{"value":[]}`);
 //! * a created user is this resource's `8:acs:` id and every issued ACS
 //!   token verifies with the emulator (`verify_acs_token`), for that user;
 //! * a signed `POST /identities` with a served api-version, no body and no
@@ -49,8 +53,11 @@ const HOST: &str = "127.0.0.1:8080";
 /// A fresh emulator once this many identities exist (memory stays bounded).
 const MAX_IDENTITIES: usize = 20_000;
 
+/// The Chat API version of `GET /chat/threads`.
+const CHAT_API_VERSION: &str = "2024-03-07";
+
 /// Every api-version some operation serves, and a few it does not.
-const VERSIONS: [&str; 12] = [
+const VERSIONS: [&str; 13] = [
     "2021-03-07",
     "2021-10-31-preview",
     "2021-11-01",
@@ -59,6 +66,7 @@ const VERSIONS: [&str; 12] = [
     "2023-10-01",
     "2025-03-02-preview",
     "2025-06-30",
+    CHAT_API_VERSION,
     "2020-07-20-preview2",
     "2023-10-01 ",
     "",
@@ -132,6 +140,7 @@ enum PathIn {
     EntraExchange,
     TeamsExtensionExchange,
     TeamsUserExchange,
+    ChatThreads,
     Admin(String),
     Raw(String),
 }
@@ -201,10 +210,20 @@ struct EntraIn {
     app_id: Option<String>,
 }
 
+/// An ACS user token the emulator issued to a user created for the input.
+#[derive(Debug, Arbitrary)]
+struct UserTokenIn {
+    scopes: Vec<u8>,
+    revoked: bool,
+    /// Some: one character of the token changed (at this index, modulo).
+    altered_at: Option<u16>,
+}
+
 #[derive(Debug, Arbitrary)]
 enum AuthIn {
     Hmac,
     Bearer(EntraIn),
+    UserToken(UserTokenIn),
 }
 
 #[derive(Debug, Arbitrary)]
@@ -285,6 +304,32 @@ fn entra_token(emulator: &Emulator, spec: &EntraIn) -> String {
         token = token.app_id(app.as_str());
     }
     emulator.mint_entra_token(token).token
+}
+
+/// A user token as `spec` says, and whether the Chat route must accept it.
+fn user_token(emulator: &Emulator, spec: &UserTokenIn) -> (String, bool) {
+    let user = emulator.create_user();
+    let scopes: Vec<&str> = spec.scopes.iter().map(|&i| pick(&SCOPES, i)).collect();
+    let mut token = emulator
+        .issue_token(&user, &scopes, Duration::from_secs(3600))
+        .expect("the user was just created")
+        .token;
+    if spec.revoked {
+        emulator.revoke_tokens(&user);
+    }
+    let mut altered = false;
+    if let Some(at) = spec.altered_at {
+        let at = usize::from(at) % token.len();
+        let old = token.as_bytes()[at];
+        // another character of the same base64url alphabet (or '.')
+        let new = if old == b'A' { b'B' } else { b'A' };
+        token.replace_range(at..=at, char::from(new).encode_utf8(&mut [0; 4]));
+        altered = true;
+    }
+    let chat = scopes
+        .iter()
+        .any(|s| *s == "chat" || s.starts_with("chat."));
+    (token, chat && !spec.revoked && !altered)
 }
 
 /// The `{id}` path segment, and the user it names when one was created.
@@ -381,6 +426,37 @@ fn body(emulator: &Emulator, body: &BodyIn) -> Vec<u8> {
     serde_json::to_vec(&object).unwrap_or_default()
 }
 
+/// Whether `data` is a request the Chat route must accept: signed with an
+/// unaltered, unrevoked user token with a chat scope, `GET /chat/threads`
+/// with its api-version, no extra headers. The suite uses it to make sure a
+/// committed input reaches the route's success path.
+#[allow(dead_code)] // the fuzz target does not use it
+pub fn accepted_by_chat(data: &[u8]) -> bool {
+    let mut u = Unstructured::new(data);
+    let Ok(signed) = bool::arbitrary(&mut u) else {
+        return false;
+    };
+    let Ok(input) = Input::arbitrary_take_rest(u) else {
+        return false;
+    };
+    let good_token = match &input.auth {
+        AuthIn::UserToken(spec) => {
+            !spec.revoked
+                && spec.altered_at.is_none()
+                && spec.scopes.iter().any(|&i| {
+                    matches!(pick(&SCOPES, i), "chat" | "chat.join" | "chat.join.limited")
+                })
+        }
+        _ => false,
+    };
+    signed
+        && good_token
+        && matches!(input.method, MethodIn::Get)
+        && matches!(input.path, PathIn::ChatThreads)
+        && matches!(input.query, QueryIn::Version(i) if pick(&VERSIONS, i) == CHAT_API_VERSION)
+        && input.headers.is_empty()
+}
+
 /// Checks one input against a (per-thread) emulator.
 pub fn check(data: &[u8]) {
     let mut u = Unstructured::new(data);
@@ -461,8 +537,9 @@ async fn check_input(emulator: &Emulator, signed: bool, input: &Input) {
             "/teamsUser/:exchangeAccessToken".to_owned(),
             &IDENTITY_API_VERSIONS[1..],
         ),
+        PathIn::ChatThreads => ("/chat/threads".to_owned(), &[CHAT_API_VERSION]),
         PathIn::Admin(rest) => (format!("/emulator/{rest}"), &[]),
-        PathIn::Raw(raw) => (raw.clone(), &VERSIONS[..8]),
+        PathIn::Raw(raw) => (raw.clone(), &VERSIONS[..9]),
     };
     let (query, version) = match &input.query {
         QueryIn::None => (String::new(), None),
@@ -489,6 +566,8 @@ async fn check_input(emulator: &Emulator, signed: bool, input: &Input) {
     *request.method_mut() = method.clone();
     *request.uri_mut() = uri.clone();
     let mut bearer = None;
+    // Some(whether the Chat route must accept it) for an ACS user token
+    let mut user_token_good = None;
     {
         let headers = request.headers_mut();
         headers.insert("host", HeaderValue::from_static(HOST));
@@ -517,6 +596,15 @@ async fn check_input(emulator: &Emulator, signed: bool, input: &Input) {
                         HeaderValue::try_from(format!("Bearer {token}")).expect("ASCII"),
                     );
                     bearer = Some(token);
+                }
+                AuthIn::UserToken(spec) => {
+                    let (token, good) = user_token(emulator, spec);
+                    headers.insert(
+                        "authorization",
+                        HeaderValue::try_from(format!("Bearer {token}")).expect("ASCII"),
+                    );
+                    bearer = Some(token);
+                    user_token_good = Some(good);
                 }
             }
         }
@@ -578,6 +666,26 @@ async fn check_input(emulator: &Emulator, signed: bool, input: &Input) {
         );
     }
 
+    // A good user token on the Chat route, as the route wants it, is accepted.
+    let first_version = uri.query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(name, _)| name == "api-version")
+            .map(|(_, value)| value.into_owned())
+    });
+    if user_token_good == Some(true)
+        && method == Method::GET
+        && uri.path() == "/chat/threads"
+        && first_version.as_deref() == Some(CHAT_API_VERSION)
+        && !fuzzer_set("authorization")
+    {
+        assert_eq!(
+            status.as_u16(),
+            200,
+            "a good user token refused: {}",
+            context()
+        );
+    }
+
     if !status.is_success() {
         let json: serde_json::Value = serde_json::from_slice(response.body())
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", context()));
@@ -604,14 +712,9 @@ async fn check_input(emulator: &Emulator, signed: bool, input: &Input) {
             context()
         );
         // The operations read the first api-version parameter, decoded.
-        let served = uri
-            .query()
-            .and_then(|q| {
-                url::form_urlencoded::parse(q.as_bytes())
-                    .find(|(name, _)| name == "api-version")
-                    .map(|(_, value)| value.into_owned())
-            })
-            .is_some_and(|v| served_versions.contains(&v.as_str()));
+        let served = first_version
+            .as_deref()
+            .is_some_and(|v| served_versions.contains(&v));
         assert!(served, "2xx without a served api-version: {}", context());
         assert!(
             signed,
@@ -620,13 +723,32 @@ async fn check_input(emulator: &Emulator, signed: bool, input: &Input) {
         );
         let covered: &[&str] = match &input.auth {
             AuthIn::Hmac => &["authorization", "x-ms-date", "x-ms-content-sha256", "host"],
-            AuthIn::Bearer(_) => &["authorization"],
+            AuthIn::Bearer(_) | AuthIn::UserToken(_) => &["authorization"],
         };
         assert!(
             !covered.iter().any(|n| fuzzer_set(n)),
             "2xx with a signed header repeated: {}",
             context()
         );
+        if let Some(good) = user_token_good {
+            assert!(
+                uri.path() == "/chat/threads",
+                "an ACS user token accepted outside the Chat route: {}",
+                context()
+            );
+            assert!(
+                good,
+                "a revoked, altered or chat-less token accepted: {}",
+                context()
+            );
+            assert_eq!(text, r#"{"value":[]}"#, "{}", context());
+        } else {
+            assert!(
+                uri.path() != "/chat/threads",
+                "the Chat route accepted something else than a user token: {}",
+                context()
+            );
+        }
         if status.as_u16() != 204 {
             let json: serde_json::Value = serde_json::from_slice(response.body())
                 .unwrap_or_else(|e| panic!("not JSON ({e}): {}", context()));

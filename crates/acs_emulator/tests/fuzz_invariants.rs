@@ -15,6 +15,13 @@ use proptest::prelude::*;
 #[test]
 fn saved_inputs_hold() {
     assert!(replay("emulator_request", emulator_request::check) > 0);
+    // the Chat route's success path is among them (seed-chat-accepted)
+    assert!(
+        property_run::saved_inputs("emulator_request")
+            .iter()
+            .any(|(_, bytes)| emulator_request::accepted_by_chat(bytes)),
+        "no committed input reaches the Chat route with a good user token"
+    );
 }
 
 proptest! {
