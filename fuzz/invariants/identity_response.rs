@@ -232,7 +232,16 @@ fn expires_on(e: &ExpiresIn) -> (serde_json::Value, Option<OffsetDateTime>) {
             }
             _ => (serde_json::Value::Null, None),
         },
-        ExpiresIn::Other(json) => (json.value(), None),
+        // A fuzzer-chosen string may be a date too: the client reads exactly
+        // what azure_core's RFC 3339 parser reads (regression
+        // fuzz/regressions/identity_response/expires-on-string-date).
+        ExpiresIn::Other(json) => {
+            let value = json.value();
+            let date = value
+                .as_str()
+                .and_then(|text| azure_core::time::parse_rfc3339(text).ok());
+            (value, date)
+        }
     }
 }
 

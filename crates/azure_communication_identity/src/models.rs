@@ -58,6 +58,9 @@ pub(crate) struct CreateResponse {
     pub access_token: Option<WireAccessToken>,
 }
 
+/// The longest `expiresOn` an error quotes.
+const MAX_QUOTED_DATE_CHARS: usize = 40;
+
 /// `{"token","expiresOn"}`. Not `Debug`: it holds the token.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -68,13 +71,24 @@ pub(crate) struct WireAccessToken {
 
 impl WireAccessToken {
     pub fn into_access_token(self) -> azure_core::Result<AccessToken> {
-        let expires_on = parse_rfc3339(&self.expires_on).map_err(|e| {
-            Error::with_error(
-                ErrorKind::DataConversion,
-                e,
+        let expires_on = parse_rfc3339(&self.expires_on).map_err(|_| {
+            // Quoted only when short enough to be a date (33 characters with
+            // seven fractional digits): a longer value may be an echoed
+            // secret, e.g. the Teams user's Entra token (found by the
+            // identity_response fuzz target). The parser's own error is not
+            // kept: it quotes the whole value.
+            let shown = if self.expires_on.chars().count() <= MAX_QUOTED_DATE_CHARS {
+                format!(": {:?}", self.expires_on)
+            } else {
                 format!(
-                    "the service answered with an expiresOn that is not an RFC 3339 date: {:?}",
-                    self.expires_on
+                    " ({} characters, not shown)",
+                    self.expires_on.chars().count()
+                )
+            };
+            Error::with_message(
+                ErrorKind::DataConversion,
+                format!(
+                    "the service answered with an expiresOn that is not an RFC 3339 date{shown}"
                 ),
             )
         })?;

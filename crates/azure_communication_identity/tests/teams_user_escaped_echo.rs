@@ -1,6 +1,7 @@
 //! The Teams user's Entra token stays out of an error however the service
 //! echoes it: JSON-escaped (`\u0065yJ0...`, which a JSON reader decodes to
-//! the token), inside the error code, or in a header. Found by the
+//! the token), inside the error code, in a header, or in a success answer's
+//! `expiresOn`. Found by the
 //! `identity_response` fuzz target (`fuzz/regressions/identity_response/`).
 
 mod support;
@@ -190,4 +191,33 @@ async fn a_body_without_the_token_is_kept_byte_for_byte() {
     let (service, raw_body) = refused(&client(StatusCode::Forbidden, &[], body)).await;
     assert_eq!(raw_body, body);
     assert_eq!(service.message(), "no e");
+}
+
+#[tokio::test]
+async fn an_echo_in_expires_on_is_not_quoted() {
+    // fuzz/regressions/identity_response/entra-token-in-expires-on: a success
+    // answer whose expiresOn is not a date but holds the token.
+    let body = format!(r#"{{"token":"acs","expiresOn":"33{ENTRA_TOKEN}33"}}"#);
+    let error = client(StatusCode::Ok, &[], &body)
+        .get_token_for_teams_user(&Secret::new(ENTRA_TOKEN), "app", "user", None)
+        .await
+        .unwrap_err();
+    assert_eq!(*error.kind(), ErrorKind::DataConversion);
+    let message = error.to_string();
+    let length = format!("({} characters, not shown)", ENTRA_TOKEN.len() + 4);
+    assert!(message.contains(&length), "{message}");
+    for text in [message, format!("{error:?}")] {
+        assert!(!text.contains(ENTRA_TOKEN), "the Entra token in {text}");
+    }
+
+    // A short value, which cannot be a token, is still quoted.
+    let body = r#"{"token":"acs","expiresOn":"2030-13-01T00:00:00Z"}"#;
+    let error = client(StatusCode::Ok, &[], body)
+        .get_token_for_teams_user(&Secret::new(ENTRA_TOKEN), "app", "user", None)
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("\"2030-13-01T00:00:00Z\""),
+        "{error}"
+    );
 }
