@@ -533,9 +533,16 @@ pub(crate) fn parse_exchange_response(body: &[u8]) -> azure_core::Result<AccessT
         .expires_on
         .ok_or_else(|| invalid("it has no accessToken.expiresOn".to_owned()))?;
     let expires_on = parse_expires_on(&expires_on).ok_or_else(|| {
+        // Quoted only when short enough to be a date (33 characters with
+        // seven fractional digits): a longer value may be an echoed secret.
+        let length = expires_on.chars().count();
+        let shown = if length <= 40 {
+            format!("{expires_on:?}")
+        } else {
+            format!("({length} characters, not shown)")
+        };
         invalid(format!(
-            "accessToken.expiresOn {:?} is not an RFC 3339 date-time",
-            expires_on.chars().take(64).collect::<String>()
+            "accessToken.expiresOn {shown} is not an RFC 3339 date-time"
         ))
     })?;
     if let Some(id) = response.identity.as_ref().and_then(identity_id) {
@@ -605,6 +612,24 @@ mod tests {
             assert!(err.starts_with("Invalid resource endpoint"), "{bad}: {err}");
             assert!(!err.contains(":p@"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_long_expires_on_is_not_quoted() {
+        let body = |expires_on: &str| {
+            serde_json::json!({
+                "identity": {"id": "8:acs:r_u"},
+                "accessToken": {"token": "t", "expiresOn": expires_on}
+            })
+            .to_string()
+        };
+        let short = parse_exchange_response(body("tomorrow").as_bytes()).unwrap_err();
+        assert!(short.to_string().contains("\"tomorrow\""), "{short}");
+        let echoed = "eyJ0eXAiOiJKV1QifQ.eyJvaWQiOiJzZWNyZXQifQ.c2lnbmF0dXJlLXNlY3JldA";
+        let long = parse_exchange_response(body(echoed).as_bytes()).unwrap_err();
+        let message = format!("{long} {long:?}");
+        assert!(!message.contains("eyJ0eXAi"), "{message}");
+        assert!(message.contains("(64 characters, not shown)"), "{message}");
     }
 
     #[test]
