@@ -505,6 +505,11 @@ fn service_error(response: RawResponse, entra_secret: &str) -> azure_core::Error
     )
 }
 
+/// The longest unparsable `expiresOn` an error quotes: a date with seven
+/// fractional digits and an offset is 33 characters; a longer value may be an
+/// echoed secret.
+const MAX_QUOTED_DATE_CHARS: usize = 40;
+
 /// The ACS token of a 200 answer. Errors never contain the body (it holds
 /// the token).
 pub(crate) fn parse_exchange_response(body: &[u8]) -> azure_core::Result<AccessToken> {
@@ -533,10 +538,8 @@ pub(crate) fn parse_exchange_response(body: &[u8]) -> azure_core::Result<AccessT
         .expires_on
         .ok_or_else(|| invalid("it has no accessToken.expiresOn".to_owned()))?;
     let expires_on = parse_expires_on(&expires_on).ok_or_else(|| {
-        // Quoted only when short enough to be a date (33 characters with
-        // seven fractional digits): a longer value may be an echoed secret.
         let length = expires_on.chars().count();
-        let shown = if length <= 40 {
+        let shown = if length <= MAX_QUOTED_DATE_CHARS {
             format!("{expires_on:?}")
         } else {
             format!("({length} characters, not shown)")

@@ -166,8 +166,7 @@ impl Policy for CommunicationTokenCredentialPolicy {
         if !self.retry_on_unauthorized || response.status() != StatusCode::Unauthorized {
             return Ok(response);
         }
-        let rejected = token.token.secret();
-        let dropped = self.credential.invalidate(rejected);
+        let dropped = self.credential.invalidate(token.token.secret());
         let fresh = self.credential.get_token(None).await.map_err(|error| {
             let message = format!(
                 "The service rejected the user access token (HTTP 401) and a new one could not \
@@ -175,7 +174,7 @@ impl Policy for CommunicationTokenCredentialPolicy {
             );
             Error::with_error(ErrorKind::Credential, error, message)
         })?;
-        if fresh.token.secret() == rejected {
+        if fresh.token == token.token {
             if dropped {
                 tracing::warn!(
                     "the service rejected the user access token (HTTP 401) and the token \

@@ -43,7 +43,7 @@ impl TokenCache {
                 if let Some(issued_at) = jwt_issued_at(token.token.secret()) {
                     skew.learn(issued_at, local);
                 }
-                let now = local.saturating_add(skew.offset());
+                let now = skew.issuer_time(local);
                 let cached = Cached::new(token, now);
                 if cached.valid_at(now) {
                     Ok(Arc::new(cached))

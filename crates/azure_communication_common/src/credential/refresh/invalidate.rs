@@ -1,17 +1,8 @@
 //! Dropping a token the service rejected: [`TokenCache::invalidate`].
 
 use super::TokenCache;
+use azure_core::credentials::Secret;
 use std::sync::Arc;
-
-/// Whether two token strings are equal, in time that depends only on their
-/// lengths (the cached one is a secret).
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |diff, (x, y)| diff | (x ^ y))
-            == 0
-}
 
 impl TokenCache {
     /// Drops the cached token if it is `token` (the one the service
@@ -28,7 +19,8 @@ impl TokenCache {
         let Some(cached) = current.as_ref() else {
             return false;
         };
-        if !same_secret(cached.token.token.secret(), token) {
+        // `Secret` compares in constant time (the cached token is a secret)
+        if cached.token.token != Secret::new(token.to_owned()) {
             return false;
         }
         // only if it is still that entry: a refresh may have replaced it meanwhile

@@ -142,7 +142,7 @@ impl TokenCache {
     /// clock plus the learned skew): what every expiry decision compares.
     pub(crate) fn now(&self) -> Now {
         let mut now = Now::read(self.settings.clock.as_ref());
-        now.wall = now.wall.saturating_add(self.skew.offset());
+        now.wall = self.skew.issuer_time(now.wall);
         now
     }
 
@@ -185,10 +185,7 @@ impl TokenCache {
                 Some(cached) if self.source.is_none() => return Ok(cached.token.clone()),
                 Some(cached)
                     if cached.outside_window(
-                        self.settings
-                            .clock
-                            .now_unix_nanos()
-                            .saturating_add(self.skew.offset()),
+                        self.skew.issuer_time(self.settings.clock.now_unix_nanos()),
                         window,
                     ) =>
                 {

@@ -49,6 +49,12 @@ impl ClockSkew {
         i128::from(self.offset.load(Ordering::Relaxed))
     }
 
+    /// `local` (Unix nanoseconds by the local clock) in the issuer's time.
+    #[inline]
+    pub(crate) fn issuer_time(&self, local: i128) -> i128 {
+        local.saturating_add(self.offset())
+    }
+
     /// Measures a fresh token issued at `issued_at` (issuer's Unix
     /// nanoseconds) and received at local wall time `local`, updates the
     /// offset and logs what changed: one warning with the measured skew
